@@ -1,0 +1,135 @@
+"""`load` and `Arch`: the recipe from a spec file to a checked architecture.
+
+    module   = load_module(path)             # parse the file and its imports
+    graph    = Elaborator(module).run(...)   # statements -> IR
+    state    = run_pipeline(State(graph))    # check, infer shapes, merge orphans, prune, count
+
+An `Arch` is the checked result: the IR, every node's shape and cost, and the warnings. Lowering to
+tf-keras (`to_keras`) imports TensorFlow lazily, so everything else stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Severity, did_you_mean, error
+from archdsl.ir.elaborate import MAX_NODES, Elaborator
+from archdsl.ir.expand import Shape
+from archdsl.ir.graph import ArchGraph
+from archdsl.ir.load import Module, Template, load_module
+from archdsl.passes import Cost, State, run_pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of `Arch.table()`."""
+
+    name: str
+    op: str
+    level: int
+    shape: Shape
+    params: int
+    macs: int
+    inputs: tuple[str, ...]
+    orphans: tuple[str, ...]
+    share: str | None
+
+
+class Arch:
+    """A checked architecture: IR, shapes and costs. Build with `archdsl.load`."""
+
+    def __init__(self, state: State, path: str | None = None, overrides: Mapping[str, Any] | None = None):
+        self.graph: ArchGraph = state.graph
+        self.shapes: Mapping[str, Shape] = state.shapes
+        self.costs: Mapping[str, Cost] = state.costs
+        self.warnings: tuple[Diagnostic, ...] = state.diagnostics
+        self.path = path
+        self.overrides = dict(overrides or {})
+
+    @property
+    def name(self) -> str:
+        return self.graph.name
+
+    @property
+    def params(self) -> int:
+        return sum(c.params for c in self.costs.values())
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(c.trainable for c in self.costs.values())
+
+    @property
+    def macs(self) -> int:
+        return sum(c.macs for c in self.costs.values())
+
+    @property
+    def outputs(self) -> dict:
+        """Output key -> (height, width, channels); nested for records (`scores` -> level -> ...)."""
+        def convert(tree: Mapping) -> dict:
+            return {k: convert(v) if isinstance(v, Mapping) else self._hwc(v) for k, v in tree.items()}
+        return convert(self.graph.outputs)
+
+    def _hwc(self, name: str) -> tuple[int, int, int]:
+        s = self.shapes[name]
+        return (s.height, s.width, s.channels)
+
+    def table(self) -> list[Row]:
+        g = self.graph
+        rows = []
+        for node in g.nodes():
+            ins = g.inputs(node.name)
+            orphans = tuple(i for i in ins if g.is_orphan_edge(i, node.name))
+            cost = self.costs[node.name]
+            rows.append(Row(node.name, node.op.value, node.level, self.shapes[node.name], cost.params,
+                            cost.macs, tuple(i for i in ins if i not in orphans), orphans, node.share))
+        return rows
+
+    def to_keras(self, batch_size: int | None = None):
+        """A tf_keras functional Model (imports TensorFlow)."""
+        from archdsl.lower import to_keras
+        return to_keras(self, batch_size=batch_size)
+
+    def __repr__(self) -> str:
+        return f"<Arch {self.name}: {len(self.graph)} nodes, {self.params:,} params, {self.macs:,} MACs>"
+
+
+def load(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, *,
+         search_path: list[str] | None = None, max_nodes: int = MAX_NODES) -> Arch:
+    """Parse, elaborate and check the main arch of `path`. Raises `ArchError` with every diagnostic."""
+    module = load_module(path, search_path)
+    return from_module(module, overrides, path=str(path), max_nodes=max_nodes)
+
+
+def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, path: str | None = None,
+                max_nodes: int = MAX_NODES) -> Arch:
+    template = module.main
+    if template is None:
+        raise ArchError(error(f"{module.path} defines no `arch`",
+                              hint="a spec needs `arch name(...) { ... }` or `arch name = base(...)`"))
+    given = _overrides(template, overrides or {})
+    elaborator = Elaborator(module, max_nodes)
+    try:
+        graph = elaborator.run(template, given)
+    except ArchError as exc:
+        raise ArchError(list(elaborator.diags) + [d for d in exc.diagnostics if d not in elaborator.diags]) from None
+    if graph is None:
+        raise ArchError(elaborator.diags)
+    state = run_pipeline(State(graph))
+    if state.failed:
+        raise ArchError(state.diagnostics)
+    return Arch(state, path, overrides)
+
+
+def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:
+    names = [p.name for p in template.params]
+    diags = []
+    for key in overrides:
+        if key not in names:
+            diags.append(error(f"arch `{template.name}` has no parameter `{key}`", template.span,
+                               hint=did_you_mean(key, names) or f"parameters: {', '.join(names)}",
+                               notes=[Note("(given with -D or overrides)")]))
+    if diags:
+        raise ArchError(diags)
+    return {k: (v, template.span) for k, v in overrides.items()}

@@ -1,0 +1,146 @@
+"""Source spans, diagnostics and the one error type users see.
+
+Every mistake a user can make in a spec ends as a `Diagnostic`: a severity, a one-line message, the
+`Span` it points at (or, for generated graphs, the node it names), an optional hint and secondary
+notes ("first input defined here"). `ArchError` carries all the diagnostics of a failed run, so a
+user fixes every independent error in one edit. Rendering follows rustc/xDSL: `file:line:col`, the
+source line, carets under the span.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The text of one spec file; spans point into it."""
+
+    path: str
+    text: str
+
+    def line(self, number: int) -> str:
+        lines = self.text.splitlines()
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based, end-exclusive region of a `Source` (columns as Lark counts them)."""
+
+    source: Source = field(compare=False, repr=False)
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def __str__(self) -> str:
+        return f"{self.source.path}:{self.line}:{self.col}"
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A secondary location that explains the primary one."""
+
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One located message about a spec."""
+
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    notes: tuple[Note, ...] = ()
+    severity: Severity = Severity.ERROR
+    node: str | None = None  # names the node when there is no span (generated graphs)
+
+    def render(self) -> str:
+        head = f"{self.severity.value}: {self.message}"
+        if self.span is None and self.node is not None:
+            head += f" (node `{self.node}`)"
+        parts = [head]
+        if self.span is not None:
+            parts.append(_excerpt(self.span))
+        for note in self.notes:
+            parts.append(f"note: {note.message}")
+            if note.span is not None:
+                parts.append(_excerpt(note.span))
+        if self.hint:
+            parts.append(f"  = hint: {self.hint}")
+        return "\n".join(parts)
+
+
+def _excerpt(span: Span) -> str:
+    """The located source line with carets under the span (first line of a multi-line span)."""
+    text = span.source.line(span.line)
+    number = str(span.line)
+    pad = " " * len(number)
+    end = span.end_col if span.end_line == span.line else len(text) + 1
+    width = max(1, end - span.col)
+    # Tabs are kept so the caret line aligns with the source line in a terminal.
+    lead = "".join("\t" if ch == "\t" else " " for ch in text[: span.col - 1])
+    return (
+        f"{pad}--> {span}\n"
+        f"{pad} |\n"
+        f"{number} | {text}\n"
+        f"{pad} | {lead}{'^' * width}"
+    )
+
+
+class ArchError(Exception):
+    """A spec (or a generated graph) is invalid; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Diagnostic | Sequence[Diagnostic]):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__(self.render())
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    def render(self) -> str:
+        errors = len(self.errors)
+        body = "\n\n".join(d.render() for d in self.diagnostics)
+        summary = f"{errors} error{'s' if errors != 1 else ''}"
+        return f"{body}\n\n{summary}" if errors > 1 else body
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def error(message: str, span: Span | None = None, *, hint: str | None = None,
+          notes: Iterable[Note] = (), node: str | None = None) -> Diagnostic:
+    return Diagnostic(message, span, hint, tuple(notes), Severity.ERROR, node)
+
+
+def warning(message: str, span: Span | None = None, *, hint: str | None = None,
+            notes: Iterable[Note] = (), node: str | None = None) -> Diagnostic:
+    return Diagnostic(message, span, hint, tuple(notes), Severity.WARNING, node)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean `x`?" hint for the closest candidate, or None if nothing is close."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def raise_if_errors(diagnostics: Sequence[Diagnostic]) -> None:
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise ArchError(list(diagnostics))

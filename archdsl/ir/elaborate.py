@@ -1,0 +1,375 @@
+"""Elaborate an arch: evaluate its statements into node stubs, then resolve them into an `ArchGraph`.
+
+This is where the language's meaning lives. A node line `t = a -> b -> c <- x` makes one node per
+op (`t.a`, `t.b`, and `t` for the last), fed by `x`. `repeat N (chain)` unrolls; `for l in lo..hi`
+iterates levels; a template call instantiates a `block` or `arch` under the prefix `t.`. In a
+`fuse` section each parent of a line is first resampled to the line's level by the section's rule
+(`t.in0`, `t.in1`, ...), then combined (`t.add`, ...), then the line's own ops follow; the section
+is recorded so the merge-orphans pass can apply Model Garden's rule. Errors are collected per
+statement so one run reports every independent mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, error
+from archdsl.ir import nodes as n
+from archdsl.ir.expr import Scope, coerce, evaluate
+from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
+from archdsl.ir.load import Module, Template, bind_args, param_values
+from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
+from archdsl.ir.resolve import Binding, LazyRef, Namespace, NodeName, Record, Stub, build_graph, ref
+from archdsl.syntax import ast
+
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+
+
+@dataclass
+class _Fuse:
+    rule: str
+    rule_args: dict
+    combine: ast.Chain | None
+    orphans: bool
+    drop: float
+    lines: list[FuseLine] = field(default_factory=list)
+    blocks: list[Stub] = field(default_factory=list)
+
+
+@dataclass
+class _Frame:
+    """Where statements are being evaluated: names, values, defaults, widths, template depth."""
+
+    ns: Namespace
+    scope: Scope
+    defaults: dict[str, dict] = field(default_factory=dict)
+    widths: dict[int, int] | None = None
+    depth: int = 0
+    fuse: _Fuse | None = None
+    returned: Binding | None = None
+    inputs: dict[str, Binding] = field(default_factory=dict)  # a template's inputs, by name
+
+
+class Elaborator:
+    def __init__(self, module: Module, max_nodes: int = MAX_NODES):
+        self.module = module
+        self.max_nodes = max_nodes
+        self.stubs: list[Stub] = []
+        self.sections: list[FuseSection] = []
+        self.diags: list[Diagnostic] = []
+        self.taken: dict[str, Span] = {}
+
+    # ---- entry point
+    def run(self, template: Template, overrides: dict[str, tuple[Any, Span]]) -> ArchGraph | None:
+        scope = param_values(template, overrides)
+        frame = _Frame(Namespace(""), scope)
+        self._body(template.defn.body, frame)
+        if frame.returned is None and not self.diags:
+            self.diags.append(error(f"arch `{template.name}` has no `return`", template.defn.span,
+                                    hint="end the body with e.g. `return endpoints`"))
+        graph = build_graph(template.name, self.stubs, self.diags)
+        if graph is None or frame.returned is None:
+            return None
+        try:
+            graph.outputs = _outputs(frame.returned, template.defn.span)
+        except ArchError as exc:
+            self.diags.extend(exc.diagnostics)
+            return None
+        graph.sections = tuple(self.sections)
+        graph.params = dict(scope.values)
+        return graph
+
+    # ---- statements
+    def _body(self, stmts: tuple[ast.Stmt, ...], frame: _Frame) -> None:
+        for stmt in stmts:
+            try:
+                self._stmt(stmt, frame)
+            except ArchError as exc:
+                self.diags.extend(exc.diagnostics)
+                if any("more than" in d.message and "nodes" in d.message for d in exc.diagnostics):
+                    raise  # the size limit stops everything: expanding further is the problem
+
+    def _stmt(self, stmt: ast.Stmt, frame: _Frame) -> None:
+        if isinstance(stmt, ast.NodeStmt):
+            self._node_stmt(stmt, frame)
+        elif isinstance(stmt, ast.Let):
+            frame.scope.values[stmt.name] = evaluate(stmt.value, frame.scope, symbols=True)
+        elif isinstance(stmt, ast.Defaults):
+            for stage in stmt.stages:
+                sig = SIGNATURES.get(stage.op)
+                if sig is None:
+                    raise ArchError(error(f"unknown op `{stage.op}` in defaults", stage.op_span))
+                frame.defaults[stage.op] = _explicit(stage, sig, frame)
+        elif isinstance(stmt, ast.Widths):
+            scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
+            frame.widths = {}
+            for lvl, width in stmt.entries:
+                w = evaluate(width, frame.scope)
+                frame.widths[coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)] = \
+                    int(coerce(w, "float", "a width", width.span) * scale)  # Model Garden truncates
+            frame.scope.values["widths"] = dict(frame.widths)
+        elif isinstance(stmt, ast.Input):
+            self._input(stmt, frame)
+        elif isinstance(stmt, ast.For):
+            self._for(stmt, frame)
+        elif isinstance(stmt, ast.Fuse):
+            self._fuse(stmt, frame)
+        elif isinstance(stmt, ast.Return):
+            if isinstance(stmt.value, ast.Ref):
+                frame.returned = ref(frame.ns, stmt.value, self._index(stmt.value, frame))
+            else:
+                frame.returned = Record({k: ref(frame.ns, r, self._index(r, frame)) for k, r in stmt.value})
+
+    def _input(self, stmt: ast.Input, frame: _Frame) -> None:
+        if frame.depth > 0:  # a template's input: an alias for what the caller passed
+            self._define(frame, stmt.name, frame.inputs[stmt.name], stmt.span)
+            return
+        if stmt.shape is None:
+            raise ArchError(error(f"input `{stmt.name}` needs a shape: [height, width, channels]", stmt.span))
+        h, w, c = (coerce(evaluate(e, frame.scope), "int", "an input size", e.span) for e in stmt.shape)
+        try:
+            attrs = n.InputAttrs(h, w, c)
+        except ValueError as exc:
+            raise ArchError(error(f"invalid input: {exc}", stmt.span)) from None
+        name = self._claim(frame.ns.prefix + stmt.name, stmt.span)
+        self._add(Stub(name, n.Op.INPUT, [], name, stmt.span, attrs=attrs, level=0))
+        self._define(frame, stmt.name, NodeName(name), stmt.span)
+
+    def _for(self, stmt: ast.For, frame: _Frame) -> None:
+        lo = coerce(evaluate(stmt.lo, frame.scope), "int", "a loop bound", stmt.lo.span)
+        hi = coerce(evaluate(stmt.hi, frame.scope), "int", "a loop bound", stmt.hi.span)
+        self._budget(max(0, hi - lo + 1), stmt.span)
+        for value in range(lo, hi + 1):
+            inner = replace(frame, scope=frame.scope.child())
+            inner.scope.values[stmt.var] = value
+            self._body(stmt.body, inner)
+            frame.returned = inner.returned or frame.returned
+
+    def _fuse(self, stmt: ast.Fuse, frame: _Frame) -> None:
+        fuse = _Fuse("alpha", {"alpha": 0.5}, None, False, 0.0)
+        for clause in stmt.clauses:
+            if clause.kind == "resample":
+                stage = clause.value
+                sig = RESAMPLE_RULES.get(stage.op)
+                if sig is None:
+                    raise ArchError(error(f"unknown resample rule `{stage.op}`", stage.op_span,
+                                          hint="rules: " + ", ".join(RESAMPLE_RULES)))
+                fuse.rule, fuse.rule_args = stage.op, bind(stage, sig, frame.scope, {})
+            elif clause.kind == "combine":
+                fuse.combine = clause.value
+            elif clause.kind == "orphans":
+                fuse.orphans = True
+            else:
+                fuse.drop = coerce(evaluate(clause.value, frame.scope), "float", "stochastic depth", clause.span)
+        inner = replace(frame, fuse=fuse)
+        self._body(stmt.body, inner)
+        frame.returned = inner.returned or frame.returned
+        for i, block in enumerate(fuse.blocks, start=1):  # Model Garden: rate * i / number of blocks
+            block.bound["drop_rate"] = fuse.drop * i / len(fuse.blocks)
+        self.sections.append(FuseSection(tuple(fuse.lines), fuse.orphans, fuse.rule))
+
+    # ---- node lines
+    def _node_stmt(self, stmt: ast.NodeStmt, frame: _Frame) -> None:
+        index = None
+        if stmt.target.index is not None:
+            index = coerce(evaluate(stmt.target.index, frame.scope), "level", "an index", stmt.target.index.span)
+        base = stmt.target.name + (f"[{index}]" if index is not None else "")
+        level = None if stmt.level is None else coerce(evaluate(stmt.level, frame.scope), "level", "a level", stmt.level.span)
+        inputs: list[Binding] = [ref(frame.ns, r, self._index(r, frame)) for r in stmt.inputs]
+        if frame.fuse is not None:
+            result = self._fuse_line(stmt, frame, base, level, inputs)
+        else:
+            result = self._chain(stmt.chain.stages, inputs, frame, base, level, stmt)
+        if index is None:
+            self._define(frame, stmt.target.name, result, stmt.target.span)
+        else:
+            family = frame.ns.table.setdefault(stmt.target.name, {})
+            if not isinstance(family, dict):
+                raise ArchError(error(f"`{stmt.target.name}` is already a single node", stmt.target.span))
+            if index in family:
+                raise ArchError(error(f"`{base}` is defined twice", stmt.target.span))
+            family[index] = result
+        if stmt.output:
+            self._mark_output(stmt, frame, result, level)
+
+    def _mark_output(self, stmt, frame, result, level) -> None:
+        if level is None:
+            raise ArchError(error("an `output` line needs a level", stmt.span, hint="add `at L<n>`"))
+        if level in frame.ns.outputs:
+            first = frame.ns.outputs[level][1]
+            raise ArchError(error(f"two outputs at L{level}", stmt.span,
+                                  notes=[Note(f"the first output at L{level} is defined here", first)]))
+        frame.ns.outputs[level] = (result, stmt.span)
+
+    def _fuse_line(self, stmt, frame, base, level, parents) -> Binding:
+        fuse = frame.fuse
+        if level is None:
+            raise ArchError(error("a line in a fuse section needs a level", stmt.span, hint="add `at L<n>`"))
+        if not parents:
+            raise ArchError(error("a line in a fuse section needs parents", stmt.span, hint="add `<- a, b`"))
+        stages = list(stmt.chain.stages)
+        first = stages[0]
+        combine_given = isinstance(first, ast.Stage) and first.op in ("add", "concat", "attention")
+        head = [] if combine_given else list(fuse.combine.stages if fuse.combine else ())
+        if not combine_given and not head:
+            head = [ast.Stage("add", (), stmt.span, stmt.span)]
+        channels = self._target_channels(stages[1 if combine_given else 0:], frame, level, stmt)
+        act = frame.defaults.get("act", {}).get("fn", "relu")
+        bn = _bn(frame.defaults)
+        resampled: list[Binding] = []
+        for i, parent in enumerate(parents):
+            name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
+            attrs = n.ResampleAttrs(fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), bn)
+            self._add(Stub(name, n.Op.RESAMPLE, [parent], frame.ns.prefix + base, stmt.span,
+                           attrs=attrs, level=level))
+            resampled.append(NodeName(name))
+        start = len(self.stubs)
+        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt)
+        made = self.stubs[start:]
+        blocks = [s for s in made if s.op in n.BLOCK_OPS]
+        fuse.blocks.extend(blocks[:1])
+        if made:
+            fuse.lines.append(FuseLine(made[-1].name, made[0].name, stmt.output))
+        return result
+
+    def _target_channels(self, stages, frame, level, stmt) -> int:
+        if frame.fuse.rule == "nasfpn":
+            return frame.fuse.rule_args["filters"]
+        stage = next((s for s in stages if isinstance(s, ast.Stage)), None)
+        if stage is None or stage.op not in ("bottleneck", "residual"):
+            raise ArchError(error("resample alpha needs a block (bottleneck or residual) after the combine",
+                                  stmt.span, hint="the block's width sets the resampled width"))
+        bound = _explicit(stage, SIGNATURES[stage.op], frame)
+        filters = bound.get("filters") or (frame.widths or {}).get(level)
+        if filters is None:
+            raise ArchError(error(f"no width for L{level}: give the block's filters", stage.span))
+        return 4 * filters if stage.op == "bottleneck" else filters
+
+    def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt) -> Binding:
+        flat = self._unroll(stages, frame, "")
+        current = inputs
+        result: Binding = current[0] if current else NodeName("")
+        used: set[str] = set()
+        for i, (stage, tag) in enumerate(flat):
+            last = i == len(flat) - 1
+            name = base if last else _unique(f"{base}.{tag}{stage.op}", used)
+            result = self._stage(stage, current, frame, name, level if last else None, base, tag)
+            current = [result]
+        return result
+
+    def _unroll(self, stages, frame: _Frame, tag: str) -> list[tuple[ast.Stage, str]]:
+        out: list[tuple[ast.Stage, str]] = []
+        for stage in stages:
+            if isinstance(stage, ast.Repeat):
+                count = coerce(evaluate(stage.count, frame.scope), "int", "a repeat count", stage.count.span)
+                self._budget(count * len(stage.chain.stages), stage.span)
+                for i in range(count):
+                    out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}."))
+            else:
+                out.append((stage, tag))
+        return out
+
+    def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
+               tag: str = "") -> Binding:
+        sig = SIGNATURES.get(stage.op)
+        if sig is None:
+            return self._call(stage, inputs, frame, name)
+        multi = sig.op in n.MULTI_INPUT_OPS
+        if len(inputs) != 1 and not multi:
+            what = "no input" if not inputs else f"{len(inputs)} inputs"
+            raise ArchError(error(f"`{stage.op}` takes one input, got {what}", stage.span,
+                                  hint="combine several inputs first with add, concat or a fuse section"
+                                  if inputs else "add `<- name` to say what it reads"))
+        if multi and len(inputs) < 2:
+            raise ArchError(error(f"`{stage.op}` needs at least two inputs", stage.span))
+        bound = bind(stage, sig, frame.scope, frame.defaults)
+        share = bound.pop("share", None)
+        full = self._claim(frame.ns.prefix + name, stage.span)
+        self._add(Stub(full, sig.op, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
+                       # A shared conv inside `repeat` shares per iteration, across loop levels.
+                       share=None if share is None else frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
+                       defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths))
+        return NodeName(full)
+
+    def _call(self, stage: ast.Stage, inputs, frame: _Frame, name: str) -> Binding:
+        template = self.module.template(stage.op, stage.op_span)
+        if frame.depth >= MAX_DEPTH:
+            raise ArchError(error(f"templates nest deeper than {MAX_DEPTH}", stage.span,
+                                  hint="is a block calling itself?"))
+        scope = param_values(template, bind_args(template, stage.args, frame.scope, stage.span))
+        declared = [s.name for s in template.defn.body if isinstance(s, ast.Input)]
+        if len(declared) != len(inputs):
+            raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
+                                  stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
+        inner = _Frame(Namespace(frame.ns.prefix + name + "."), scope, depth=frame.depth + 1,
+                       inputs=dict(zip(declared, inputs)))
+        self._body(template.defn.body, inner)
+        if inner.returned is None:
+            raise ArchError(error(f"`{template.name}` returns nothing", template.defn.span))
+        return inner.returned
+
+    # ---- helpers
+    def _index(self, r: ast.Ref, frame: _Frame):
+        if r.index is None:
+            return None
+        return coerce(evaluate(r.index, frame.scope), "level", "an index", r.index.span)
+
+    def _define(self, frame: _Frame, name: str, value: Binding, span: Span) -> None:
+        if name in frame.ns.table:
+            first = frame.ns.spans.get(name)
+            raise ArchError(error(f"`{name}` is defined twice", span,
+                                  notes=[Note("first defined here", first)] if first else (),
+                                  hint="inside a loop, index the name: `x[l] = ...`"))
+        frame.ns.table[name] = value
+        frame.ns.spans[name] = span
+
+    def _claim(self, name: str, span: Span) -> str:
+        if name in self.taken:
+            raise ArchError(error(f"`{name}` is defined twice", span, notes=[Note("first defined here", self.taken[name])]))
+        self.taken[name] = span
+        return name
+
+    def _add(self, stub: Stub) -> None:
+        self._budget(1, stub.span)
+        self.stubs.append(stub)
+
+    def _budget(self, count: int, span: Span) -> None:
+        if len(self.stubs) + count > self.max_nodes:
+            raise ArchError(error(f"this spec expands to more than {self.max_nodes} nodes", span,
+                                  hint="check repeat counts and loop bounds (the limit is max_nodes)"))
+
+
+def _explicit(stage: ast.Stage, sig, frame: _Frame) -> dict:
+    """A stage's arguments as written, with nothing filled in (for `defaults` and targets)."""
+    return bind(stage, sig, frame.scope, {}, fill=False)
+
+
+def _bn(defaults: dict) -> n.BatchNormAttrs:
+    d = defaults.get("bn", {})
+    return n.BatchNormAttrs(d.get("momentum", 0.99), d.get("epsilon", 1e-3), d.get("sync", False))
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, k = name, 1
+    while candidate in used:
+        k += 1
+        candidate = f"{name}_{k}"
+    used.add(candidate)
+    return candidate
+
+
+def _outputs(returned: Binding, span: Span) -> dict:
+    from archdsl.ir.resolve import deref, node_of
+
+    def convert(b: Binding) -> Any:
+        target = deref(b)
+        if isinstance(target, NodeName):
+            return target.name
+        if isinstance(target, dict):
+            return {str(k): node_of(v, span) for k, v in sorted(target.items())}
+        return {k: convert(v) for k, v in target.fields.items()}
+
+    out = convert(returned)
+    return out if isinstance(out, dict) else {"output": out}

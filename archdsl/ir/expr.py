@@ -1,0 +1,181 @@
+"""Evaluate expressions: literals, parameters, arithmetic and a few pure functions.
+
+Values are Python ints, floats, bools and strs, and dicts for the `widths` table. Levels are ints
+(`L3` is 3). A bare name that is bound to nothing evaluates to its own text when the caller allows
+symbols, so `act swish` and `activation = swish` read naturally; everywhere else it is an
+"unknown name" error with a did-you-mean hint.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from archdsl.diagnostics import ArchError, Span, did_you_mean, error
+from archdsl.syntax import ast
+
+Value = Any
+
+
+@dataclass
+class Scope:
+    """Lexically nested value bindings (parameters, `let`, loop variables, `widths`)."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    parent: "Scope | None" = None
+
+    def lookup(self, name: str) -> tuple[bool, Value]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.values:
+                return True, scope.values[name]
+            scope = scope.parent
+        return False, None
+
+    def names(self) -> set[str]:
+        out: set[str] = set()
+        scope: Scope | None = self
+        while scope is not None:
+            out.update(scope.values)
+            scope = scope.parent
+        return out
+
+    def child(self) -> "Scope":
+        return Scope({}, self)
+
+
+def _int(x: Value) -> int:
+    return int(x)
+
+
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    "int": _int, "float": float, "ceil": math.ceil, "floor": math.floor, "round": round,
+    "min": min, "max": max, "abs": abs, "log": math.log, "exp": math.exp, "sqrt": math.sqrt,
+    "log2": math.log2,
+}
+
+_BINOPS: dict[str, Callable[[Value, Value], Value]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
+}
+
+
+def type_name(value: Value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return {int: "int", float: "float", str: "string", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _number(value: Value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
+    """Evaluate `expr`. Raises `ArchError` (located) on unknown names and type errors."""
+    if isinstance(expr, ast.Lit):
+        return expr.value
+    if isinstance(expr, ast.Var):
+        found, value = scope.lookup(expr.name)
+        if found:
+            return value
+        if symbols:
+            return expr.name
+        raise ArchError(error(f"unknown name `{expr.name}`", expr.span,
+                              hint=did_you_mean(expr.name, scope.names())))
+    if isinstance(expr, ast.Neg):
+        value = evaluate(expr.operand, scope)
+        if not _number(value):
+            raise ArchError(error(f"cannot negate a {type_name(value)}", expr.span))
+        return -value
+    if isinstance(expr, ast.BinOp):
+        return _binop(expr, evaluate(expr.left, scope), evaluate(expr.right, scope))
+    if isinstance(expr, ast.Index):
+        return _index(expr, scope)
+    if isinstance(expr, ast.Call):
+        return _call(expr, scope)
+    raise TypeError(f"not an expression: {expr!r}")
+
+
+def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
+    strings = isinstance(left, str) and isinstance(right, str) and expr.op == "+"
+    if not strings and not (_number(left) and _number(right)):
+        raise ArchError(error(f"cannot apply `{expr.op}` to {type_name(left)} and {type_name(right)}",
+                              expr.span))
+    if expr.op in ("/", "//", "%") and right == 0:
+        raise ArchError(error("division by zero", expr.span))
+    try:
+        return _BINOPS[expr.op](left, right)
+    except OverflowError:
+        raise ArchError(error("number too large", expr.span)) from None
+
+
+def _index(expr: ast.Index, scope: Scope) -> Value:
+    found, table = scope.lookup(expr.name)
+    if not found:
+        raise ArchError(error(f"unknown name `{expr.name}`", expr.span,
+                              hint=did_you_mean(expr.name, scope.names())))
+    if not isinstance(table, dict):
+        raise ArchError(error(f"`{expr.name}` is a {type_name(table)}, not a table", expr.span))
+    key = evaluate(expr.index, scope)
+    if key not in table:
+        keys = ", ".join(f"L{k}" if isinstance(k, int) else str(k) for k in table)
+        raise ArchError(error(f"`{expr.name}` has no entry for {_show_key(key)}", expr.index.span,
+                              hint=f"entries: {keys}"))
+    return table[key]
+
+
+def _show_key(key: Value) -> str:
+    return f"L{key}" if isinstance(key, int) and not isinstance(key, bool) else repr(key)
+
+
+def _call(expr: ast.Call, scope: Scope) -> Value:
+    fn = FUNCTIONS.get(expr.func)
+    if fn is None:
+        raise ArchError(error(f"unknown function `{expr.func}`", expr.span,
+                              hint=did_you_mean(expr.func, FUNCTIONS) or
+                              f"functions: {', '.join(sorted(FUNCTIONS))}"))
+    if any(a.kind != "pos" for a in expr.args):
+        raise ArchError(error(f"`{expr.func}` takes positional arguments only", expr.span))
+    args = [evaluate(a.value, scope) for a in expr.args]
+    if not args or not all(_number(a) for a in args):
+        raise ArchError(error(f"`{expr.func}` needs numeric arguments", expr.span))
+    try:
+        return fn(*args)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ArchError(error(f"`{expr.func}`: {exc}", expr.span)) from None
+
+
+def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
+    """Check `value` against a declared type ('int', 'float', 'bool', 'string', 'level')."""
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "level": isinstance(value, int) and not isinstance(value, bool),
+        "float": _number(value),
+        "bool": isinstance(value, bool),
+        "string": isinstance(value, str),
+    }.get(type_)
+    if ok is None:
+        raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
+    if not ok:
+        raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
+    return float(value) if type_ == "float" else value
+
+
+def _article(type_: str) -> str:
+    return f"an {type_}" if type_[0] in "aeiou" else f"a {type_}"
+
+
+def parse_cli_value(text: str) -> Value:
+    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string."""
+    lowered = text.strip()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if len(lowered) > 1 and lowered[0] == "L" and lowered[1:].isdigit():
+        return int(lowered[1:])
+    for convert in (int, float):
+        try:
+            return convert(lowered)
+        except ValueError:
+            pass
+    return lowered

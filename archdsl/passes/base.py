@@ -1,0 +1,51 @@
+"""What every pass shares: the `State` passed along the pipeline and the `Pass` interface.
+
+A pass is a small frozen dataclass with a `name` and one method, `run(state) -> state`. Checks add
+diagnostics; analyses (shapes, costs) fill a field of the state; transforms return a state with a
+new graph (copied, never changed in place). The state is immutable, so the pipeline can keep every
+intermediate for `--print-between-passes` style debugging and golden tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Mapping
+
+from archdsl.diagnostics import Diagnostic, Severity
+from archdsl.ir.expand import Shape
+from archdsl.ir.graph import ArchGraph
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """Per-node cost. `params` counts weights once per sharing group (at its first member)."""
+
+    params: int = 0
+    trainable: int = 0
+    macs: int = 0
+
+    def __add__(self, other: "Cost") -> "Cost":
+        return Cost(self.params + other.params, self.trainable + other.trainable, self.macs + other.macs)
+
+
+@dataclass(frozen=True)
+class State:
+    graph: ArchGraph
+    shapes: Mapping[str, Shape] = field(default_factory=dict)
+    costs: Mapping[str, Cost] = field(default_factory=dict)
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def with_diagnostics(self, diags: list[Diagnostic]) -> "State":
+        return replace(self, diagnostics=self.diagnostics + tuple(diags))
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Pass:
+    name: ClassVar[str] = ""
+
+    def run(self, state: State) -> State:  # pragma: no cover - interface
+        raise NotImplementedError

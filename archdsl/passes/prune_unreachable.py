@@ -1,0 +1,39 @@
+"""prune-unreachable: drop nodes from which no output can be reached, with one warning per line.
+
+Keras functional models silently keep only layers on a path to an output; Model Garden relies on
+this to drop SpineNet's level-2 output block when min_level is 3. archdsl does the same, in the IR,
+and says so, so the params it reports are the params of the model that is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from archdsl.diagnostics import warning
+from archdsl.passes.base import Pass, State
+
+
+@dataclass(frozen=True)
+class PruneUnreachable(Pass):
+    name = "prune-unreachable"
+
+    def run(self, state: State) -> State:
+        g = state.graph
+        keep = g.ancestors([name for _, name in g.output_items()])
+        dead = [node for node in g.nodes() if node.name not in keep]
+        if not dead:
+            return state
+        groups: dict[str, list] = {}
+        for node in dead:
+            groups.setdefault(node.group, []).append(node)
+        diags = []
+        for group, members in groups.items():
+            if any(m.op.value == "input" for m in members):
+                continue
+            span = next((m.span for m in members if m.name == group), members[0].span)
+            diags.append(warning(f"`{group}` reaches no output and is pruned ({len(members)} node"
+                                 f"{'s' if len(members) > 1 else ''})", span, node=group))
+        pruned = g.copy()
+        pruned.remove_nodes([node.name for node in dead if node.op.value != "input"])
+        shapes = {k: v for k, v in state.shapes.items() if k in pruned}
+        return replace(state, graph=pruned, shapes=shapes).with_diagnostics(diags)

@@ -1,0 +1,316 @@
+"""Parse `.arch` text into the AST (`archdsl.syntax.ast`), turning every Lark error into an `ArchError`.
+
+The grammar is `grammars/archdsl.lark` in a checkout and `archdsl/grammars/archdsl.lark` in an
+installed wheel. Newlines end statements; a small post-lexer drops the ones inside brackets and
+after tokens that continue a line, so the grammar stays LALR and simple. No Lark type or exception
+leaves this module.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Iterator
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from archdsl.diagnostics import ArchError, Source, Span, error
+from archdsl.syntax import ast
+
+_HERE = Path(__file__).resolve().parent.parent
+GRAMMAR_CANDIDATES = (_HERE / "grammars" / "archdsl.lark", _HERE.parent / "grammars" / "archdsl.lark")
+
+# Tokens after which a newline does not end the statement.
+_CONTINUES = {"{", ",", "->", "<-", "="}
+_OPEN, _CLOSE = {"(", "["}, {")", "]"}
+
+
+def grammar_path() -> Path:
+    for path in GRAMMAR_CANDIDATES:
+        if path.is_file():
+            return path
+    raise FileNotFoundError("archdsl.lark not found in the package or the checkout")
+
+
+class _Lines:
+    """Post-lexer: newlines end statements except inside brackets or after a continuing token."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth, prev, last = 0, None, None
+        for tok in stream:
+            if tok.type == "_NL":
+                if depth > 0 or prev is None or prev == "_NL" or prev in _CONTINUES:
+                    continue
+            elif tok.value == "}" and prev not in (None, "_NL", "{"):
+                yield Token.new_borrow_pos("_NL", "\n", tok)
+            elif tok.value in _OPEN and tok.type != "STRING":
+                depth += 1
+            elif tok.value in _CLOSE and tok.type != "STRING":
+                depth = max(0, depth - 1)
+            yield tok
+            prev = "_NL" if tok.type == "_NL" else tok.value
+            last = tok
+        if last is not None and prev != "_NL":
+            yield Token.new_borrow_pos("_NL", "\n", last)
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(grammar_path().read_text(), parser="lalr", postlex=_Lines(),
+                propagate_positions=True, maybe_placeholders=True)
+
+
+class _ArgList(tuple):
+    """Marks a parenthesised argument list among a stage's children."""
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Lark tree -> AST. One method per grammar rule or alias."""
+
+    def __init__(self, source: Source):
+        super().__init__()
+        self.source = source
+
+    def _span(self, meta) -> Span:
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tok(self, tok: Token) -> Span:
+        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    # ---- files
+    def start(self, meta, items):
+        return ast.File(self.source, tuple(items))
+
+    def import_stmt(self, meta, c):
+        return ast.Import(_unquote(c[0]), str(c[1]) if c[1] else None, self._span(meta))
+
+    def arch_def(self, meta, c):
+        return ast.ArchDef("arch", str(c[0]), tuple(c[1] or ()), c[2], self._span(meta), self._tok(c[0]))
+
+    def block_def(self, meta, c):
+        return ast.ArchDef("block", str(c[0]), tuple(c[1] or ()), c[2], self._span(meta), self._tok(c[0]))
+
+    def arch_variant(self, meta, c):
+        return ast.ArchVariant(str(c[0]), c[1], tuple(c[2] or ()), self._span(meta), self._tok(c[0]))
+
+    def params(self, meta, c):
+        return tuple(c)
+
+    def param(self, meta, c):
+        return ast.Param(str(c[0]), str(c[1]) if c[1] else None, c[2], self._span(meta))
+
+    def qualname(self, meta, c):
+        return ".".join(str(t) for t in c)
+
+    # ---- statements
+    def body(self, meta, c):
+        return tuple(c)
+
+    def let_stmt(self, meta, c):
+        return ast.Let(str(c[0]), c[1], self._span(meta))
+
+    def defaults_stmt(self, meta, c):
+        return ast.Defaults(tuple(c), self._span(meta))
+
+    def widths_stmt(self, meta, c):
+        *entries, scale = c
+        return ast.Widths(tuple(entries), scale, self._span(meta))
+
+    def width_entry(self, meta, c):
+        return (c[0], c[1])
+
+    def input_stmt(self, meta, c):
+        shape = None if c[1] is None else (c[1], c[2], c[3])
+        return ast.Input(str(c[0]), shape, self._span(meta))
+
+    def for_stmt(self, meta, c):
+        return ast.For(str(c[0]), c[1], c[2], c[3], self._span(meta))
+
+    def return_stmt(self, meta, c):
+        return ast.Return(c[0], self._span(meta))
+
+    def record(self, meta, c):
+        return tuple(c)
+
+    def field(self, meta, c):
+        return (str(c[0]), c[1])
+
+    def node_stmt(self, meta, c):
+        target, chain, level, inputs, output = c
+        return ast.NodeStmt(target, chain, level, tuple(inputs or ()), output is not None, self._span(meta))
+
+    def target(self, meta, c):
+        return ast.Target(str(c[0]), c[1], self._span(meta))
+
+    def at_level(self, meta, c):
+        return c[0]
+
+    def inputs(self, meta, c):
+        return tuple(c)
+
+    def ref(self, meta, c):
+        return ast.Ref(str(c[0]), c[1], tuple(str(t) for t in c[2:]), self._span(meta))
+
+    def fuse_stmt(self, meta, c):
+        *clauses, body = c
+        return ast.Fuse(tuple(clauses), body, self._span(meta))
+
+    def fuse_resample(self, meta, c):
+        return ast.FuseClause("resample", c[0], self._span(meta))
+
+    def fuse_combine(self, meta, c):
+        return ast.FuseClause("combine", c[0], self._span(meta))
+
+    def fuse_orphans(self, meta, c):
+        return ast.FuseClause("orphans", None, self._span(meta))
+
+    def fuse_drop(self, meta, c):
+        return ast.FuseClause("drop", c[0], self._span(meta))
+
+    # ---- chains
+    def chain(self, meta, c):
+        return ast.Chain(tuple(c), self._span(meta))
+
+    def stage(self, meta, c):
+        name, call, *opargs = c
+        args = list(call or ())
+        for a in opargs:
+            args.append(a if isinstance(a, ast.Arg) else ast.Arg("pos", a, a.span))
+        return ast.Stage(str(name), tuple(args), self._span(meta), self._tok(name))
+
+    def repeat(self, meta, c):
+        return ast.Repeat(c[0], c[1], self._span(meta))
+
+    def kernel(self, meta, c):
+        tok = c[0]
+        h, w = (int(v) for v in str(tok).split("x"))
+        span = self._tok(tok)
+        if h != w:
+            raise ArchError(error(f"kernel {tok} is not square", span,
+                                  hint="archdsl supports square kernels only, e.g. 3x3"))
+        return ast.Arg("kernel", ast.Lit(h, span), span)
+
+    def stride(self, meta, c):
+        return ast.Arg("stride", c[0], self._span(meta))
+
+    def kwarg(self, meta, c):
+        return ast.Arg("kw", c[1], self._span(meta), str(c[0]))
+
+    def args(self, meta, c):
+        return _ArgList(a if isinstance(a, ast.Arg) else ast.Arg("pos", a, a.span) for a in c)
+
+    # ---- expressions
+    def int(self, meta, c):
+        return ast.Lit(int(c[0]), self._span(meta))
+
+    def float(self, meta, c):
+        return ast.Lit(float(c[0]), self._span(meta))
+
+    def string(self, meta, c):
+        return ast.Lit(_unquote(c[0]), self._span(meta))
+
+    def level(self, meta, c):
+        return ast.Lit(int(str(c[0])[1:]), self._span(meta), is_level=True)
+
+    def true(self, meta, c):
+        return ast.Lit(True, self._span(meta))
+
+    def false(self, meta, c):
+        return ast.Lit(False, self._span(meta))
+
+    def var(self, meta, c):
+        return ast.Var(str(c[0]), self._span(meta))
+
+    def call(self, meta, c):
+        return ast.Call(str(c[0]), tuple(c[1] or ()), self._span(meta))
+
+    def index(self, meta, c):
+        return ast.Index(str(c[0]), c[1], self._span(meta))
+
+    def neg(self, meta, c):
+        return ast.Neg(c[0], self._span(meta))
+
+    def _binop(self, op, meta, c):
+        return ast.BinOp(op, c[0], c[1], self._span(meta))
+
+    def add(self, meta, c):
+        return self._binop("+", meta, c)
+
+    def sub(self, meta, c):
+        return self._binop("-", meta, c)
+
+    def mul(self, meta, c):
+        return self._binop("*", meta, c)
+
+    def div(self, meta, c):
+        return self._binop("/", meta, c)
+
+    def floordiv(self, meta, c):
+        return self._binop("//", meta, c)
+
+    def mod(self, meta, c):
+        return self._binop("%", meta, c)
+
+
+def _unquote(tok: Token | str) -> str:
+    text = str(tok)[1:-1]
+    return text.encode("utf-8").decode("unicode_escape") if "\\" in text else text
+
+
+def parse(text: str, path: str = "<string>") -> ast.File:
+    """Parse spec text. Raises `ArchError` with a located syntax diagnostic."""
+    source = Source(path, text)
+    try:
+        tree = _parser().parse(text)
+        return _ToAst(source).transform(tree)
+    except UnexpectedInput as exc:
+        raise ArchError(_syntax_error(exc, source)) from None
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ArchError):
+            raise exc.orig_exc from None
+        raise
+
+
+def _syntax_error(exc: UnexpectedInput, source: Source):
+    line, col = max(exc.line, 1), max(exc.column, 1)
+    if isinstance(exc, UnexpectedCharacters):
+        char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        return error(f"unexpected character `{char}`", Span(source, line, col, line, col + 1))
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        end_line = max(1, len(source.text.splitlines()))
+        end_col = len(source.line(end_line)) + 1
+        return error("unexpected end of file", Span(source, end_line, end_col, end_line, end_col + 1),
+                     hint=f"expected {_expected(exc)}" if _expected(exc) else None)
+    tok = exc.token
+    shown = "end of line" if tok.type == "_NL" else f"`{tok}`"
+    width = 1 if tok.type == "_NL" else max(1, len(str(tok)))
+    return error(f"unexpected {shown}", Span(source, line, col, line, col + width),
+                 hint=f"expected {_expected(exc)}" if _expected(exc) else None)
+
+
+_WORDS = {"NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
+          "LEVEL": "a level such as L3", "KERNEL": "a kernel size such as 3x3", "_NL": "end of line",
+          "OUTPUT": "`output`"}
+
+
+def _expected(exc: UnexpectedInput) -> str:
+    names = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or set()
+    words = []
+    for name in names:
+        if name in _WORDS:
+            words.append(_WORDS[name])
+            continue
+        try:
+            pattern = _parser().get_terminal(name).pattern
+        except KeyError:
+            continue
+        if pattern.type == "str":
+            words.append(f"`{pattern.value}`")
+    words = sorted(set(words))
+    if not words:
+        return ""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
