@@ -93,7 +93,7 @@ class _Loader:
             raise ArchError(error(f"import cycle: {chain}", span))
         if real in self.cache:
             return self.cache[real]
-        module = Module(str(path), parse(_read(path, span), str(path)))
+        module = Module(_display(path), parse(_read(path, span), _display(path)))
         diags = []
         for item in module.file.items:
             try:
@@ -145,6 +145,14 @@ class _Loader:
             raise ArchError(error(f"import `{item.path}` leaves the spec search path", item.span,
                                   hint=f"the search path is: {roots} (add a directory with -I)"))
         return target
+
+
+def _display(path: Path) -> str:
+    """Paths in diagnostics: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _renamed(template: Template, name: str, span: Span) -> Template:
