@@ -14,11 +14,12 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from archdsl.diagnostics import ArchError, Diagnostic, Note, Severity, did_you_mean, error
+from archdsl.diagnostics import ArchError, Diagnostic, did_you_mean, error
 from archdsl.ir.elaborate import MAX_NODES, Elaborator
 from archdsl.ir.expand import Shape
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.load import Module, Template, load_module
+from archdsl.ir.expr import coerce
+from archdsl.ir.load import Module, Template, load_module, param_type
 from archdsl.passes import Cost, State, run_pipeline
 
 
@@ -123,13 +124,20 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
 
 
 def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:
-    names = [p.name for p in template.params]
+    """Check overrides (`-D name=value`) against the arch's parameters, reporting them as `-D`."""
+    params = {p.name: p for p in template.params}
     diags = []
-    for key in overrides:
-        if key not in names:
-            diags.append(error(f"arch `{template.name}` has no parameter `{key}`", template.span,
-                               hint=did_you_mean(key, names) or f"parameters: {', '.join(names)}",
-                               notes=[Note("(given with -D or overrides)")]))
+    for key, value in overrides.items():
+        if key not in params:
+            diags.append(error(f"-D {key}: arch `{template.name}` has no parameter `{key}`", template.span,
+                               hint=did_you_mean(key, params) or f"parameters: {', '.join(params)}"))
+            continue
+        type_ = param_type(params[key])
+        if type_:
+            try:
+                coerce(value, type_, f"-D {key}", template.span)
+            except ArchError as exc:
+                diags.extend(exc.diagnostics)
     if diags:
         raise ArchError(diags)
     return {k: (v, template.span) for k, v in overrides.items()}

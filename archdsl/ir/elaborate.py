@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, error
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
 from archdsl.ir.expr import Scope, coerce, evaluate
 from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
@@ -294,7 +294,11 @@ class Elaborator:
         return NodeName(full)
 
     def _call(self, stage: ast.Stage, inputs, frame: _Frame, name: str) -> Binding:
-        template = self.module.template(stage.op, stage.op_span)
+        if stage.op not in self.module.symbols:
+            raise ArchError(error(f"unknown op `{stage.op}`", stage.op_span,
+                                  hint=did_you_mean(stage.op, list(SIGNATURES) + list(self.module.symbols))
+                                  or "ops: " + ", ".join(SIGNATURES)))
+        template = self.module.symbols[stage.op]
         if frame.depth >= MAX_DEPTH:
             raise ArchError(error(f"templates nest deeper than {MAX_DEPTH}", stage.span,
                                   hint="is a block calling itself?"))

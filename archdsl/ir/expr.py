@@ -16,6 +16,7 @@ from archdsl.diagnostics import ArchError, Span, did_you_mean, error
 from archdsl.syntax import ast
 
 Value = Any
+MAX_LEVEL = 16  # stride 2**16: far past any real network, small enough to catch typos
 
 
 @dataclass
@@ -147,7 +148,13 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
 
 
 def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
-    """Check `value` against a declared type ('int', 'float', 'bool', 'string', 'level')."""
+    """Check `value` against a declared type: 'int', 'float', 'bool', 'string', 'level', or a
+    choice of names such as 'relu|swish'."""
+    if "|" in type_:
+        choices = type_.split("|")
+        if value not in choices:
+            raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
+        return value
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "level": isinstance(value, int) and not isinstance(value, bool),
@@ -159,6 +166,8 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
         raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
     if not ok:
         raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
+    if type_ == "level" and not 0 <= value <= MAX_LEVEL:
+        raise ArchError(error(f"level L{value} is out of range", span, hint=f"levels are L0..L{MAX_LEVEL}"))
     return float(value) if type_ == "float" else value
 
 

@@ -65,7 +65,7 @@ def _read(path: Path, span: Span | None) -> str:
             raise ArchError(error(f"{path} is larger than {MAX_FILE_BYTES} bytes", span))
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ArchError(error(f"no such file: {path}", span)) from None
+        raise ArchError(error(f"no such file: {_display(path)}", span)) from None
     except IsADirectoryError:
         raise ArchError(error(f"{path} is a directory, not a spec file", span)) from None
     except UnicodeDecodeError:
@@ -94,12 +94,15 @@ class _Loader:
         if real in self.cache:
             return self.cache[real]
         module = Module(_display(path), parse(_read(path, span), _display(path)))
-        diags = []
+        diags, import_failed = [], False
         for item in module.file.items:
             try:
                 self._item(module, item, path, stack + (real,))
             except ArchError as exc:
-                diags.extend(exc.diagnostics)
+                # After a failed import, "unknown arch" errors are its echo: report the cause only.
+                if isinstance(item, ast.Import) or not import_failed:
+                    diags.extend(exc.diagnostics)
+                import_failed = import_failed or isinstance(item, ast.Import)
         if diags:
             raise ArchError(diags)
         self.cache[real] = module
@@ -160,9 +163,20 @@ def _renamed(template: Template, name: str, span: Span) -> Template:
 
 
 def _variant_params(base: Template, item: ast.ArchVariant) -> list[ParamInfo]:
+    """The base's parameters with new defaults; each keeps the base's type, so a variant's
+    `width = "wide"` is reported where it is written."""
     given = bind_args(base, item.args, Scope(), item.span)
-    return [ParamInfo(p.name, p.type, given[p.name][0] if p.name in given else p.default,
-                      given[p.name][1] if p.name in given else p.span) for p in base.params]
+    out = []
+    for p in base.params:
+        type_ = p.type or _type_of_default(p, Scope())
+        if p.name in given:
+            value, span = given[p.name]
+            if type_:
+                value = coerce(value, type_, f"parameter `{p.name}`", span)
+            out.append(ParamInfo(p.name, type_, value, span))
+        else:
+            out.append(ParamInfo(p.name, type_, p.default, p.span))
+    return out
 
 
 def bind_args(template: Template, args: tuple[ast.Arg, ...], scope: Scope, span: Span) -> dict[str, tuple[Any, Span]]:
@@ -201,6 +215,11 @@ def param_values(template: Template, given: dict[str, tuple[Any, Span]]) -> Scop
         declared = p.type or _type_of_default(p, scope)
         scope.values[p.name] = coerce(value, declared, f"parameter `{p.name}`", span) if declared else value
     return scope
+
+
+def param_type(p: ParamInfo) -> str | None:
+    """The declared type, else the type of a literal default, else None (unchecked)."""
+    return p.type or _type_of_default(p, Scope())
 
 
 def _type_of_default(p: ParamInfo, scope: Scope) -> str | None:

@@ -101,7 +101,10 @@ class _ToAst(Transformer):
         return tuple(c)
 
     def param(self, meta, c):
-        return ast.Param(str(c[0]), str(c[1]) if c[1] else None, c[2], self._span(meta))
+        return ast.Param(str(c[0]), c[1], c[2], self._span(meta))
+
+    def ptype(self, meta, c):
+        return "|".join(str(t) for t in c)
 
     def qualname(self, meta, c):
         return ".".join(str(t) for t in c)
