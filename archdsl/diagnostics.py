@@ -108,7 +108,8 @@ class ArchError(Exception):
     def __init__(self, diagnostics: Diagnostic | Sequence[Diagnostic]):
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        # In source order, so a user reads them top to bottom (stable: unlocated ones keep order).
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics, key=_position))
         super().__init__(self.render())
 
     @property
@@ -123,6 +124,10 @@ class ArchError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _position(d: Diagnostic) -> tuple:
+    return (1, "", 0, 0) if d.span is None else (0, d.span.path, d.span.line, d.span.col)
 
 
 def error(message: str, span: Span | None = None, *, hint: str | None = None,

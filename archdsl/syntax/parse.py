@@ -23,7 +23,6 @@ GRAMMAR_CANDIDATES = (_HERE / "grammars" / "archdsl.lark", _HERE.parent / "gramm
 
 # Tokens after which a newline does not end the statement.
 _CONTINUES = {"{", ",", "->", "<-", "="}
-_OPEN, _CLOSE = {"(", "["}, {")", "]"}
 
 
 def grammar_path() -> Path:
@@ -39,17 +38,20 @@ class _Lines:
     always_accept = ("_NL",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth, prev, last = 0, None, None
+        # Open brackets, innermost last: "(" and "[", "{" for a body, "rec" for `return { ... }`.
+        stack: list[str] = []
+        prev, last = None, None
         for tok in stream:
+            inside = bool(stack) and stack[-1] != "{"
             if tok.type == "_NL":
-                if depth > 0 or prev is None or prev == "_NL" or prev in _CONTINUES:
+                if inside or prev is None or prev == "_NL" or prev in _CONTINUES:
                     continue
-            elif tok.value == "}" and prev not in (None, "_NL", "{"):
-                yield Token.new_borrow_pos("_NL", "\n", tok)
-            elif tok.value in _OPEN and tok.type != "STRING":
-                depth += 1
-            elif tok.value in _CLOSE and tok.type != "STRING":
-                depth = max(0, depth - 1)
+            elif tok.type != "STRING" and tok.value in ("(", "[", "{"):
+                stack.append("rec" if tok.value == "{" and prev == "return" else tok.value)
+            elif tok.type != "STRING" and tok.value in (")", "]", "}"):
+                kind = stack.pop() if stack else None
+                if kind == "{" and prev not in (None, "_NL", "{"):
+                    yield Token.new_borrow_pos("_NL", "\n", tok)  # a body's last statement ends here
             yield tok
             prev = "_NL" if tok.type == "_NL" else tok.value
             last = tok

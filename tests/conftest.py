@@ -1,0 +1,28 @@
+"""Shared test helpers: the repository root, spec paths, golden-file comparison."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.arch"))
+UPDATE = os.environ.get("ARCHDSL_UPDATE_GOLDENS") == "1"
+
+
+def assert_golden(actual: str, golden: Path) -> None:
+    """Compare with a golden file; ARCHDSL_UPDATE_GOLDENS=1 rewrites it (review the diff)."""
+    if UPDATE or not golden.exists():
+        if not UPDATE:
+            pytest.fail(f"missing golden {golden}; run with ARCHDSL_UPDATE_GOLDENS=1 to create it")
+        golden.write_text(actual)
+        return
+    assert actual == golden.read_text(), f"differs from {golden.name} (ARCHDSL_UPDATE_GOLDENS=1 to update)"
+
+
+@pytest.fixture(autouse=True)
+def _run_from_root(monkeypatch):
+    """Diagnostics print paths relative to the working directory: make it the repository root."""
+    monkeypatch.chdir(ROOT)

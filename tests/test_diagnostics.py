@@ -1,0 +1,54 @@
+"""Golden tests for diagnostics: each tests/diagnostics/bad_*.arch has a sibling .err with the exact
+text `archdsl check` prints, carets included. ARCHDSL_UPDATE_GOLDENS=1 rewrites the .err files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archdsl.cli import main
+from conftest import ROOT, assert_golden
+
+BAD = sorted((ROOT / "tests" / "diagnostics").glob("bad_*.arch"))
+
+
+@pytest.mark.parametrize("spec", BAD, ids=lambda p: p.stem)
+def test_bad_spec_diagnostic(spec: Path, capsys):
+    code = main(["check", str(spec.relative_to(ROOT))])
+    out, err = capsys.readouterr()
+    assert code == 1, out
+    assert "Traceback" not in err
+    assert_golden(err, spec.with_suffix(".err"))
+
+
+def test_every_bad_spec_has_a_golden():
+    assert len(BAD) >= 14
+    for spec in BAD:
+        assert spec.with_suffix(".err").exists() or __import__("os").environ.get("ARCHDSL_UPDATE_GOLDENS")
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["check", "specs/spinenet49.arch", "-D", "nope=1"], "has no parameter `nope`"),
+    (["check", "specs/spinenet49.arch", "-D", "input_size=abc"], "-D input_size must be an int"),
+    (["check", "specs/spinenet49.arch", "-D", "activation=tanh"], "must be one of relu, swish"),
+    (["check", "specs/spinenet49.arch", "-D", "input_size=650"], "not divisible by 2^7 = 128"),
+    (["check", "specs/spinenet49.arch", "-D", "max_level=8"], "no node marked `output` at L8"),
+    (["check", "specs/no_such.arch"], "no such file: specs/no_such.arch"),
+    (["check", "specs"], "is a directory"),
+])
+def test_command_line_mistakes_are_located(argv, expected, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [["check"], ["frobnicate"], ["check", "specs/spinenet49.arch", "-D", "x"], []])
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2
+
+
+def test_diagnostic_names_node_without_span():
+    from archdsl.diagnostics import error
+    assert error("bad level", node="b3").render() == "error: bad level (node `b3`)"
