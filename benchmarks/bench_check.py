@@ -1,0 +1,68 @@
+"""`archdsl check` vs Model Garden building the same SpineNet, each as a whole process.
+
+This is what a user waits for after editing a spec: archdsl parses, checks and counts params
+without TensorFlow; with Model Garden the first feedback comes from building the Keras model
+(import TensorFlow + construct). Both run as fresh processes, alternately, on the same machine;
+the median of N runs each is reported, and the ratio is the claim.
+
+    python benchmarks/bench_check.py [--variant 190] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"49S": 640, "49": 640, "96": 1024, "143": 1280, "143L": 1280, "190": 1280}
+
+MODEL_GARDEN = """
+import tf_keras
+from official.vision.modeling.backbones import spinenet
+scaling = spinenet.SCALING_MAP[{variant!r}]
+model = spinenet.SpineNet(
+    input_specs=tf_keras.layers.InputSpec(shape=[None, {size}, {size}, 3]), min_level=3, max_level=7,
+    endpoints_num_filters=scaling['endpoints_num_filters'], resample_alpha=scaling['resample_alpha'],
+    block_repeats=scaling['block_repeats'], filter_size_scale=scaling['filter_size_scale'], activation='swish')
+print(model.count_params())
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
+                          env={"CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd[:3])}...\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", default="190", choices=SIZES)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    ours_cmd = [sys.executable, "-m", "archdsl.cli", "check", f"specs/spinenet{args.variant}.arch", "--json"]
+    theirs_cmd = [sys.executable, "-c", MODEL_GARDEN.format(variant=args.variant, size=SIZES[args.variant])]
+    ours, theirs = [], []
+    for _ in range(args.runs):  # alternate, so drift on a shared machine hits both alike
+        t, out = timed(ours_cmd)
+        ours.append(t)
+        t, out_mg = timed(theirs_cmd)
+        theirs.append(t)
+    params = __import__("json").loads(out)["params"]
+    assert params == int(out_mg.strip().splitlines()[-1]), "param counts differ"
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"SpineNet-{args.variant} @{SIZES[args.variant]}: params {params:,} (equal)")
+    print(f"archdsl check      : median {a:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in ours)})")
+    print(f"Model Garden build : median {b:.3f} s  (runs: {', '.join(f'{x:.2f}' for x in theirs)})")
+    print(f"speed-up           : {b / a:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
