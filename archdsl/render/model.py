@@ -1,0 +1,277 @@
+"""The diagram as plain data: boxes in level lanes and the links between them, built from an `Arch`.
+
+Two views of the same IR. `blocks` draws one box per statement (an IR node's `group`: b3's
+resamples, add, act and block group are one box `b3`); `layers` draws every IR node, with block
+groups and resample paths expanded into the primitive layers of `archdsl.ir.expand`. In both, a
+weight-sharing group is one box that lists the levels it serves, so a RetinaNet tower is drawn once,
+not once per level. Nothing here knows Graphviz; `archdsl.render.dot` styles and lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archdsl.ir import nodes as n
+from archdsl.ir.expand import Layer, Shape, expand
+
+DETAILS = ("blocks", "layers")
+
+# Sections, in the order the legend lists them.
+SECTIONS = {"input": "input", "stem": "stem", "body": "scale-permuted body",
+            "decoder": "endpoints / decoder", "head": "head"}
+
+
+@dataclass
+class Box:
+    """One diagram node. `levels` has one level (its lane) or, for a shared box, every level served."""
+
+    id: str
+    title: str
+    kind: str
+    levels: tuple[int, ...]
+    shape: str
+    section: str
+    output: str = ""  # "model": a model output; "feature": a fuse line marked `output`
+    cluster: str | None = None  # layers view: the composite node this layer expands
+
+    @property
+    def lane(self) -> int | None:
+        return self.levels[0] if len(self.levels) == 1 else None
+
+
+@dataclass(frozen=True)
+class Link:
+    src: str
+    dst: str
+    label: str = ""
+    orphan: bool = False
+
+
+@dataclass
+class Diagram:
+    name: str
+    boxes: dict[str, Box] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+    clusters: dict[str, str] = field(default_factory=dict)  # cluster id -> caption (layers view)
+    _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def add_link(self, link: Link) -> None:
+        """Add a link unless it is a self-loop or the pair is already linked (first label wins)."""
+        if link.src == link.dst or (link.src, link.dst) in self._seen:
+            return
+        self._seen.add((link.src, link.dst))
+        self.links.append(link)
+
+
+def hwc(shape: Shape) -> str:
+    return f"{shape.height}×{shape.width}×{shape.channels}"
+
+
+def resample_label(src_level: int, dst_level: int) -> str:
+    """↓×8 for three levels coarser, ↑×2 for one level finer, '' within a level."""
+    if dst_level == src_level:
+        return ""
+    arrow = "↓" if dst_level > src_level else "↑"
+    return f"{arrow}×{2 ** abs(dst_level - src_level)}"
+
+
+def describe(op: n.Op, attrs: n.Attrs) -> str:
+    """A short op description: `conv 3×3/2 64`, `maxpool 3×3/2`, `bottleneck ×3`."""
+    if isinstance(attrs, n.ConvAttrs):
+        stride = f"/{attrs.stride}" if attrs.stride > 1 else ""
+        kind = "dwconv" if attrs.depthwise else "conv"
+        return f"{kind} {attrs.kernel}×{attrs.kernel}{stride} {attrs.filters}"
+    if isinstance(attrs, n.PoolAttrs):
+        return f"maxpool {attrs.size}×{attrs.size}/{attrs.stride}"
+    if isinstance(attrs, n.UpsampleAttrs):
+        return f"upsample ×{attrs.factor}"
+    if isinstance(attrs, n.BlockAttrs):
+        return f"{op}" + (f" ×{attrs.repeats}" if attrs.repeats > 1 else "")
+    if isinstance(attrs, n.ActAttrs):
+        return attrs.fn
+    if isinstance(attrs, n.ResampleAttrs):
+        return f"resample {attrs.rule}" + (f"({attrs.alpha:g})" if attrs.rule == "alpha" else "")
+    return str(op)
+
+
+def _sections(arch) -> dict[str, str]:
+    """Section of each group: input, stem (feeds the first fuse section), body, head (shares
+    weights), decoder (everything after the body)."""
+    g = arch.graph
+    lines = [line for s in g.sections for line in s.lines if line.node in g]  # pruned lines are gone
+    body = {g.node(line.node).group for line in lines}
+    firsts = [line.combine for line in lines[:1] if line.combine in g]
+    before = {g.node(x).group for x in g.ancestors(firsts)} if firsts else set()
+    out: dict[str, str] = {}
+    for node in g.nodes():
+        group = node.group
+        if node.op is n.Op.INPUT:
+            out[group] = "input"
+        elif node.share is not None:
+            out[group] = "head"
+        elif group in body:
+            out.setdefault(group, "body")
+        elif group in before:
+            out.setdefault(group, "stem")
+        else:
+            out.setdefault(group, "decoder" if body else "body")
+    return out
+
+
+def _outputs(arch) -> tuple[set[str], set[str]]:
+    g = arch.graph
+    model = {name for _, name in g.output_items()}
+    features = {line.node for s in g.sections for line in s.lines if line.output}
+    return model, features
+
+
+def build(arch, detail: str = "blocks") -> Diagram:
+    """The diagram of `arch` at `detail` ('blocks' or 'layers')."""
+    if detail not in DETAILS:
+        raise ValueError(f"unknown detail {detail!r}; expected one of {', '.join(DETAILS)}")
+    return _blocks(arch) if detail == "blocks" else _layers(arch)
+
+
+# ---- blocks: one box per statement --------------------------------------------------------------
+
+def _main(members: list[n.Node], group: str) -> n.Node:
+    """The node a statement's name denotes (its result), else its last node."""
+    return next((m for m in members if m.name == group), members[-1])
+
+
+def _kind(members: list[n.Node], main: n.Node) -> str:
+    if main.op in n.BLOCK_OPS:
+        return describe(main.op, main.attrs)
+    skip = (n.Op.BN, n.Op.ACT, n.Op.RESAMPLE, n.Op.INPUT)
+    parts = [describe(m.op, m.attrs) for m in members if m.op not in skip]
+    return " → ".join(parts) if parts else describe(main.op, main.attrs)
+
+
+def _blocks(arch) -> Diagram:
+    g, shapes = arch.graph, arch.shapes
+    groups: dict[str, list[n.Node]] = {}
+    for node in g.nodes():
+        groups.setdefault(node.group, []).append(node)
+    section = _sections(arch)
+    model_out, feature_out = _outputs(arch)
+
+    # Statements whose nodes share weights with each other's become one box.
+    box_of: dict[str, str] = {}
+    merged: dict[tuple[str, ...], list[str]] = {}
+    for group, members in groups.items():
+        key = tuple(sorted({m.share for m in members if m.share is not None}))
+        if key:
+            merged.setdefault(key, []).append(group)
+        box_of[group] = group
+
+    d = Diagram(g.name)
+    for group, members in groups.items():
+        main = _main(members, group)
+        out = "model" if any(m.name in model_out for m in members) else "feature" if main.name in feature_out else ""
+        d.boxes[group] = Box(group, group, _kind(members, main), (main.level,), hwc(shapes[main.name]),
+                             section[group], out)
+    for key, names in merged.items():
+        if len(names) < 2:
+            continue
+        boxes = [d.boxes.pop(name) for name in names]
+        mains = [_main(groups[name], name) for name in names]
+        box_id = "shared(" + ",".join(key) + ")"
+        for name in names:
+            box_of[name] = box_id
+        levels = tuple(sorted({m.level for m in mains}))
+        d.boxes[box_id] = Box(box_id, _span_title(names), boxes[0].kind + "  (shared: " + ", ".join(key) + ")",
+                              levels, f"{boxes[0].shape} … {boxes[-1].shape}", "head",
+                              "model" if any(b.output == "model" for b in boxes) else "")
+
+    for src, dst, _, orphan in g.edges():
+        a, b = box_of[g.node(src).group], box_of[g.node(dst).group]
+        if a == b:
+            continue
+        src_box, dst_box = d.boxes[a], d.boxes[b]
+        if dst_box.lane is None:  # into a shared box: say which level this input serves
+            label = f"L{g.node(dst).level}"
+        elif src_box.lane is None:
+            label = f"L{g.node(src).level}"
+        else:
+            label = resample_label(src_box.lane, dst_box.lane)
+        d.add_link(Link(a, b, "orphan" if orphan else label, orphan))
+    return d
+
+
+def _span_title(names: list[str]) -> str:
+    """`head[3]`, `head[4]`, `head[5]` -> `head[3..5]`; otherwise the names joined."""
+    stems = {name.split("[", 1)[0] for name in names}
+    if len(stems) == 1 and all(name.endswith("]") and "[" in name for name in names):
+        keys = [name.split("[", 1)[1][:-1] for name in names]
+        return f"{stems.pop()}[{keys[0]}..{keys[-1]}]"
+    return ", ".join(names)
+
+
+# ---- layers: every IR node, composites expanded --------------------------------------------------
+
+def _layers(arch) -> Diagram:
+    g, shapes = arch.graph, arch.shapes
+    section = _sections(arch)
+    model_out, feature_out = _outputs(arch)
+    d = Diagram(g.name)
+    shared: dict[str, list[n.Node]] = {}
+    for node in g.nodes():
+        if node.share is not None:
+            shared.setdefault(node.share, []).append(node)
+    box_of = {m.name: f"shared({key})" for key, members in shared.items() if len(members) > 1 for m in members}
+
+    def level_of(name: str) -> int:
+        box = d.boxes[box_of.get(name, name)]
+        return box.lane if box.lane is not None else g.node(name).level
+
+    for node in g.nodes():
+        out = "model" if node.name in model_out else "feature" if node.name in feature_out else ""
+        sec = section[node.group]
+        ins = g.inputs(node.name)
+        if node.name in box_of:
+            _add_shared(d, box_of[node.name], shared[node.share], shapes, out)
+        elif node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
+            parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
+            layers = expand(node, tuple(shapes[i] for i in ins), parent_block=parent_block,
+                            target=shapes[node.name])
+            _add_layers(d, node, layers, sec, out)
+            for layer in layers:
+                if "<0>" in layer.inputs:
+                    src = box_of.get(ins[0], ins[0])
+                    d.add_link(Link(src, layer.name, resample_label(level_of(ins[0]), node.level)))
+            continue
+        else:
+            d.boxes[node.name] = Box(node.name, node.name, describe(node.op, node.attrs), (node.level,),
+                                     hwc(shapes[node.name]), sec, out)
+        dst = box_of.get(node.name, node.name)
+        for src in ins:
+            orphan = g.is_orphan_edge(src, node.name)
+            if d.boxes[dst].lane is None:
+                label = f"L{node.level}"
+            else:
+                label = resample_label(level_of(src), node.level)
+            d.add_link(Link(box_of.get(src, src), dst, "orphan" if orphan else label, orphan))
+    return d
+
+
+def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str) -> None:
+    box = d.boxes.get(box_id)
+    if box is not None:
+        if out == "model":
+            box.output = "model"
+        return
+    first = members[0]
+    levels = tuple(sorted({m.level for m in members}))
+    d.boxes[box_id] = Box(box_id, f"{first.share} (shared)", describe(first.op, first.attrs), levels,
+                          f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out)
+
+
+def _add_layers(d: Diagram, node: n.Node, layers: tuple[Layer, ...], sec: str, out: str) -> None:
+    d.clusters[node.name] = f"{node.name}: {describe(node.op, node.attrs)}"
+    for layer in layers:
+        short = layer.name[len(node.name) + 1:] if layer.name != node.name else node.name
+        d.boxes[layer.name] = Box(layer.name, short, describe(layer.op, layer.attrs), (node.level,),
+                                  hwc(layer.shape), sec, out if layer.name == node.name else "", node.name)
+        for src in layer.inputs:
+            if src != "<0>":
+                d.add_link(Link(src, layer.name))

@@ -1,0 +1,61 @@
+"""Turn DOT text into a file: the format follows the extension, the write is atomic.
+
+`.dot` needs nothing but Python. The other formats run Graphviz's `dot` executable through the
+`graphviz` package; when it is missing, `GraphvizMissing` carries a one-line fix. Output goes to a
+temporary file in the target's directory and is moved into place with `os.replace`, so a failed
+render never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import graphviz
+
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
+INSTALL_HINT = ("Graphviz's `dot` executable was not found; install Graphviz (e.g. `apt-get install graphviz` "
+                "or `brew install graphviz`) or write a .dot file instead")
+
+
+class GraphvizMissing(RuntimeError):
+    """Rendering needs Graphviz's `dot` executable and it is not installed (or not on PATH)."""
+
+
+def format_of(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS:
+        raise ValueError(f"cannot tell the format of {path!r}: use one of {', '.join(FORMATS)}")
+    return FORMATS[ext]
+
+
+def pipe(source: str, fmt: str) -> bytes:
+    """Run `dot -T<fmt>` on `source`."""
+    try:
+        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing(INSTALL_HINT) from None
+
+
+def write(source: str, path: str) -> str:
+    """Write `source` rendered in the format of `path`'s extension; atomically."""
+    fmt = format_of(path)
+    data = source.encode("utf-8") if fmt == "dot" else pipe(source, fmt)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".archdsl-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
