@@ -1,0 +1,98 @@
+"""`diff(a, b)`: what differs between two architectures, modulo renaming.
+
+Nodes are matched by structure, not by name: first nodes with equal two-pass colours (same
+computation, same surroundings), then outputs by key, then repeatedly nodes whose inputs (or
+consumers) are already matched. Matched nodes whose label differs are reported as changes
+(level, op/kind, attributes such as widths); unmatched nodes and edges are added or removed.
+Equivalent architectures (equal hash) give an empty diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archdsl.nas.hash import arch_hash, dag_of, two_pass
+
+
+@dataclass
+class Diff:
+    removed: list[str] = field(default_factory=list)            # nodes of a only
+    added: list[str] = field(default_factory=list)              # nodes of b only
+    changed: list[tuple[str, str, str]] = field(default_factory=list)  # (a name, b name, what)
+    edges_removed: list[tuple[str, str]] = field(default_factory=list)
+    edges_added: list[tuple[str, str]] = field(default_factory=list)
+    params_delta: int = 0
+    macs_delta: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.removed or self.added or self.changed or self.edges_removed or self.edges_added)
+
+    def __str__(self) -> str:
+        if self.empty:
+            return "equivalent"
+        lines = [f"- {x}" for x in self.removed] + [f"+ {x}" for x in self.added]
+        lines += [f"~ {a} -> {b}: {what}" for a, b, what in self.changed]
+        lines += [f"- edge {s} -> {d}" for s, d in self.edges_removed] + [f"+ edge {s} -> {d}" for s, d in self.edges_added]
+        lines.append(f"params {self.params_delta:+,}, MACs {self.macs_delta:+,}")
+        return "\n".join(lines)
+
+
+def diff(a, b) -> Diff:
+    if arch_hash(a) == arch_hash(b):
+        return Diff()
+    ga, gb = a.graph, b.graph
+    na, nb = ga.names(), gb.names()
+    ca, cb = two_pass(*dag_of(ga))[:len(na)], two_pass(*dag_of(gb))[:len(nb)]
+    match: dict[str, str] = {}
+    by_colour: dict[int, list[str]] = {}
+    for name, c in zip(nb, cb):
+        by_colour.setdefault(c, []).append(name)
+    for name, c in zip(na, ca):
+        if by_colour.get(c):
+            match[name] = by_colour[c].pop(0)
+    outs_b = dict(gb.output_items())
+    for key, name in ga.output_items():
+        if name not in match and key in outs_b and outs_b[key] not in match.values():
+            match[name] = outs_b[key]
+    _propagate(ga, gb, match)
+    d = Diff(params_delta=b.params - a.params, macs_delta=b.macs - a.macs)
+    taken = set(match.values())
+    d.removed = [x for x in na if x not in match]
+    d.added = [x for x in nb if x not in taken]
+    for x, y in match.items():
+        u, v = ga.node(x), gb.node(y)
+        what = []
+        if u.op != v.op:
+            what.append(f"{u.op} -> {v.op}")
+        if u.level != v.level:
+            what.append(f"L{u.level} -> L{v.level}")
+        if u.attrs != v.attrs and u.op == v.op:
+            what.append(f"{u.attrs} -> {v.attrs}")
+        if what:
+            d.changed.append((x, y, "; ".join(what)))
+    ea = {(s, t) for s, t, _, _ in ga.edges()}
+    eb = {(s, t) for s, t, _, _ in gb.edges()}
+    back = {y: x for x, y in match.items()}
+    d.edges_removed = sorted((s, t) for s, t in ea if (match.get(s), match.get(t)) not in eb)
+    d.edges_added = sorted((s, t) for s, t in eb if (back.get(s), back.get(t)) not in ea)
+    return d
+
+
+def _propagate(ga, gb, match: dict[str, str]) -> None:
+    progress = True
+    while progress:
+        progress = False
+        taken = set(match.values())
+        free_b = [y for y in gb.names() if y not in taken]
+        for x in ga.names():
+            if x in match:
+                continue
+            ins = {match.get(i) for i in ga.inputs(x)}
+            outs = {match.get(o) for o in ga.consumers(x)}
+            for y in free_b:
+                if ins and ins == set(gb.inputs(y)) or outs and None not in outs and outs == set(gb.consumers(y)):
+                    match[x] = y
+                    free_b.remove(y)
+                    progress = True
+                    break
