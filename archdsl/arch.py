@@ -92,6 +92,21 @@ class Arch:
         from archdsl.lower import to_keras
         return to_keras(self, batch_size=batch_size)
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows an Arch as its diagram (None, so the text repr is used, without Graphviz)."""
+        from archdsl.render import GraphvizMissing, svg
+        try:
+            return svg(self)
+        except GraphvizMissing:
+            return None
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = {"text/plain": repr(self)}
+        image = self._repr_svg_()
+        if image is not None:
+            bundle["image/svg+xml"] = image
+        return bundle
+
     def __repr__(self) -> str:
         return f"<Arch {self.name}: {len(self.graph)} nodes, {self.params:,} params, {self.macs:,} MACs>"
 
