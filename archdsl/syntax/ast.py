@@ -234,6 +234,15 @@ Item = Union[Import, ArchDef, ArchVariant]
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """A `# ...` comment (text without the line break). Not part of `File`: `parse_with_comments`
+    returns them beside it, for the printer."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class File:
     source: Source
     items: tuple[Item, ...]
