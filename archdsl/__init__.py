@@ -9,13 +9,20 @@ from archdsl.arch import Arch, Row, load
 from archdsl.diagnostics import ArchError, Diagnostic, Span
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.nodes import Node, Op
+from archdsl.lower import load_model, to_keras
+from archdsl.render import render_dot
 from archdsl.syntax.parse import parse
+from archdsl.nas.hash import arch_hash as hash  # noqa: A001 (the issue's name; shadows the builtin only here)
 
 __all__ = [
     # loading and checking
     "load", "Arch", "Row", "parse",
+    # lowering (imports TensorFlow when called)
+    "to_keras", "load_model", "hash",
     # the IR
     "ArchGraph", "Node", "Op",
+    # diagrams
+    "render_dot",
     # diagnostics
     "ArchError", "Diagnostic", "Span",
 ]

@@ -113,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
 # they import their heavy dependencies inside their handlers.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
+from archdsl.lower.cli import register as _register_compile  # noqa: E402  (no TensorFlow import)
+_EXTRA_COMMANDS.append(_register_compile)
+
+from archdsl.syntax.fmt_cli import register as _register_fmt  # noqa: E402 (registers `fmt`)
+
+_EXTRA_COMMANDS.append(_register_fmt)
+
+from archdsl.render.cli import register as _register_render  # noqa: E402
+
+_EXTRA_COMMANDS.append(_register_render)
+
+from archdsl.nas.cli import register as _register_nas  # noqa: E402 (hash, diff, sample)
+
+_EXTRA_COMMANDS.append(_register_nas)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()

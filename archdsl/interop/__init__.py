@@ -1,0 +1,1 @@
+"""Interoperation with other model libraries (Model Garden weight transfer); optional extras."""

@@ -1,0 +1,86 @@
+"""Lower a checked `Arch` to a tf-keras functional model: the driver.
+
+    for step in plan(arch):                      # primitive layers in creation order
+        layer = LOWERINGS[step.op](attrs, name)  # one builder per op kind (ops.py)
+        tensors[step.name] = layer(inputs)
+
+Weight-sharing groups build one layer and call it at every use. Any error raised while building
+a layer becomes an `ArchError` located at the span of the IR node the layer came from. The
+model's output is the graph's output tree with string keys ('3'..'7', nested for records).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import tensorflow as tf
+import tf_keras
+
+from archdsl.arch import Arch
+from archdsl.diagnostics import ArchError, error
+from archdsl.ir import nodes as n
+from archdsl.lower.names import keras_name
+from archdsl.lower.ops import LOWERINGS
+from archdsl.lower.plan import Step, plan, weighted_units
+
+
+def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
+    """A tf-keras functional Model computing `arch`; output keys follow `arch.graph.outputs`."""
+    tensors: dict[str, tf.Tensor] = {}
+    shared: dict[str, tf_keras.layers.Layer] = {}
+    inputs: dict[str, tf.Tensor] = {}
+    for step in plan(arch):
+        if step.op is n.Op.INPUT:
+            a = step.attrs
+            assert isinstance(a, n.InputAttrs)
+            inputs[step.name] = tensors[step.name] = tf_keras.Input(
+                (a.height, a.width, a.channels), batch_size=batch_size, name=keras_name(step.name))
+            continue
+        tensors[step.name] = _lower_step(arch, step, tensors, shared)
+    outputs = _tree(arch.graph.outputs, tensors)
+    model_inputs: Any = next(iter(inputs.values())) if len(inputs) == 1 else {keras_name(k): v for k, v in inputs.items()}
+    model = tf_keras.Model(model_inputs, outputs, name=keras_name(arch.name))
+    attach_structure(model, arch)
+    return model
+
+
+def attach_structure(model: tf_keras.Model, arch: Arch) -> None:
+    """Remember which Keras layers form one Model Garden block (read by weight transfer).
+    Stored in `__dict__` directly so Keras does not track it as a sub-object."""
+    model.__dict__["_archdsl_units"] = weighted_units(arch)
+
+
+def _lower_step(arch: Arch, step: Step, tensors: dict[str, tf.Tensor],
+                shared: dict[str, tf_keras.layers.Layer]) -> tf.Tensor:
+    try:
+        layer = shared.get(step.share) if step.share else None
+        if layer is None:
+            layer = LOWERINGS[step.op](step.attrs, keras_name(step.name))
+            if step.share:
+                shared[step.share] = layer
+        args = [tensors[i] for i in _ordered_inputs(arch, step)]
+        return layer(args if step.op in n.MULTI_INPUT_OPS else args[0])
+    except ArchError:
+        raise
+    except Exception as exc:  # a Keras/TF complaint: point at the spec line that made the node
+        raise ArchError(error(f"cannot lower `{step.name}` ({step.op}) to tf-keras: {exc}",
+                              step.node.span, node=step.node.name)) from exc
+
+
+def _ordered_inputs(arch: Arch, step: Step) -> tuple[str, ...]:
+    """Attention takes (coarse, fine): coarse is the input resampled from the higher level,
+    the first one on a tie (Model Garden's `level0 >= level1`)."""
+    if step.op is not n.Op.ATTENTION:
+        return step.inputs
+    g = arch.graph
+
+    def source_level(name: str) -> int:
+        node = g.node(name)
+        return g.node(g.inputs(name)[0]).level if node.op is n.Op.RESAMPLE else node.level
+
+    a, b = step.inputs
+    return (a, b) if source_level(a) >= source_level(b) else (b, a)
+
+
+def _tree(outputs: Mapping[str, Any], tensors: Mapping[str, tf.Tensor]) -> dict[str, Any]:
+    return {str(k): _tree(v, tensors) if isinstance(v, Mapping) else tensors[v] for k, v in outputs.items()}

@@ -1,0 +1,70 @@
+"""The few Keras layers archdsl needs that tf-keras does not ship: stochastic depth (Model
+Garden's formula), nearest upsampling by reshape + tile (Model Garden's `nearest_upsampling`,
+whose gradient XLA compiles, unlike `UpSampling2D`'s resize op) and NAS-FPN's global attention. Registered as serializable under the
+`archdsl` package so `.keras` files load without `custom_objects`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+import tf_keras
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class DropPath(tf_keras.layers.Layer):
+    """Stochastic depth (`nn_layers.StochasticDepth`): in training, drop the whole residual branch
+    of a sample with probability `rate` and scale survivors by 1/keep; identity in inference."""
+
+    def __init__(self, rate: float, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+
+    def call(self, inputs: tf.Tensor, training: bool | None = None) -> tf.Tensor:
+        if training is None:
+            training = tf_keras.backend.learning_phase()
+        if not training or self.rate == 0.0:
+            return inputs
+        keep = 1.0 - self.rate
+        # Same draw as Model Garden: floor(keep + U[0,1)) per sample, broadcast over H, W, C.
+        shape = [tf.shape(inputs)[0]] + [1] * (inputs.shape.rank - 1)
+        mask = tf.floor(keep + tf.random.uniform(shape, dtype=inputs.dtype))
+        return tf.math.divide(inputs, keep) * mask
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate}
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class GlobalAttention(tf_keras.layers.Layer):
+    """NAS-FPN attention combine: coarse + fine * sigmoid(max over H, W of coarse).
+    Called as layer([coarse, fine])."""
+
+    def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
+        coarse, fine = inputs
+        gate = tf.sigmoid(tf.reduce_max(coarse, axis=[1, 2], keepdims=True))
+        return coarse + fine * gate
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class NearestUpsampling(tf_keras.layers.Layer):
+    """Copy each pixel into a `factor` x `factor` patch (`spatial_transform_ops.nearest_upsampling`)."""
+
+    def __init__(self, factor: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        s, c = tf.shape(inputs), inputs.shape[-1]
+        h, w = s[1], s[2]
+        x = tf.tile(tf.reshape(inputs, [-1, h, 1, w, 1, c]), [1, 1, self.factor, 1, self.factor, 1])
+        return tf.reshape(x, [-1, h * self.factor, w * self.factor, c])
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        b, h, w, c = tf.TensorShape(input_shape).as_list()
+        return tf.TensorShape([b, None if h is None else h * self.factor,
+                               None if w is None else w * self.factor, c])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
