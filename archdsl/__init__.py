@@ -9,6 +9,7 @@ from archdsl.arch import Arch, Row, load
 from archdsl.diagnostics import ArchError, Diagnostic, Span
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.nodes import Node, Op
+from archdsl.limits import Limits
 from archdsl.lower import load_model, to_keras
 from archdsl.render import render_dot
 from archdsl.syntax.parse import parse
@@ -16,7 +17,7 @@ from archdsl.nas.hash import arch_hash as hash  # noqa: A001 (the issue's name; 
 
 __all__ = [
     # loading and checking
-    "load", "Arch", "Row", "parse",
+    "load", "Arch", "Row", "parse", "Limits",
     # lowering (imports TensorFlow when called)
     "to_keras", "load_model", "hash",
     # the IR

@@ -11,15 +11,16 @@ tf-keras (`to_keras`) imports TensorFlow lazily, so everything else stays fast.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from archdsl.diagnostics import ArchError, Diagnostic, did_you_mean, error
-from archdsl.ir.elaborate import MAX_NODES, Elaborator
+from archdsl.ir.elaborate import Elaborator
 from archdsl.ir.expand import Shape
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.expr import coerce
 from archdsl.ir.load import Module, Template, load_module, param_type
+from archdsl.limits import DEFAULT, Limits, check_sizes
 from archdsl.passes import Cost, State, run_pipeline
 
 
@@ -112,20 +113,24 @@ class Arch:
 
 
 def load(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, *,
-         search_path: list[str] | None = None, max_nodes: int = MAX_NODES) -> Arch:
-    """Parse, elaborate and check the main arch of `path`. Raises `ArchError` with every diagnostic."""
-    module = load_module(path, search_path)
-    return from_module(module, overrides, path=str(path), max_nodes=max_nodes)
+         search_path: list[str] | None = None, limits: Limits | None = None, **limit_overrides: int) -> Arch:
+    """Parse, elaborate and check the main arch of `path`. Raises `ArchError` with every diagnostic.
+
+    `limits` (an `archdsl.Limits`) and keywords such as `max_nodes=10**6` override the defaults."""
+    limits = replace(limits or DEFAULT, **limit_overrides)
+    module = load_module(path, search_path, limits)
+    return from_module(module, overrides, path=str(path), limits=limits)
 
 
 def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, path: str | None = None,
-                max_nodes: int = MAX_NODES) -> Arch:
+                limits: Limits | None = None, **limit_overrides: int) -> Arch:
     template = module.main
     if template is None:
         raise ArchError(error(f"{module.path} defines no `arch`",
                               hint="a spec needs `arch name(...) { ... }` or `arch name = base(...)`"))
     given = _overrides(template, overrides or {})
-    elaborator = Elaborator(module, max_nodes)
+    limits = replace(limits or DEFAULT, **limit_overrides)
+    elaborator = Elaborator(module, limits=limits)
     try:
         graph = elaborator.run(template, given)
     except ArchError as exc:
@@ -135,6 +140,9 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
     state = run_pipeline(State(graph))
     if state.failed:
         raise ArchError(state.diagnostics)
+    too_big = check_sizes(state.graph, state.shapes, state.costs, limits)  # before TensorFlow sees it
+    if too_big:
+        raise ArchError(too_big)
     return Arch(state, path, overrides)
 
 

@@ -35,17 +35,34 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
                    help="override a parameter of the spec's arch (repeatable)")
     p.add_argument("-I", dest="search_path", action="append", metavar="DIR", default=None,
                    help="add a directory to the spec search path (default: the spec's own directory)")
+    from archdsl.limits import DEFAULT, FLAGS
+    group = p.add_argument_group("limits", "raise (or lower) a resource limit; the defaults suit any real network")
+    for name, what in FLAGS.items():
+        group.add_argument("--" + name.replace("_", "-"), dest=name, type=_positive, metavar="N",
+                           default=getattr(DEFAULT, name), help=f"{what} (default {getattr(DEFAULT, name):,})")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def load_arch(args: argparse.Namespace, parser: argparse.ArgumentParser):
     """Load the spec named on the command line (raises ArchError)."""
     from archdsl.arch import load
+    from archdsl.limits import FLAGS, Limits
 
+    limits = Limits(**{name: getattr(args, name) for name in FLAGS})
     search = None
     if args.search_path:
         import os
         search = [os.path.dirname(os.path.abspath(args.file))] + args.search_path
-    return load(args.file, _overrides(args.defines, parser), search_path=search)
+    return load(args.file, _overrides(args.defines, parser), search_path=search, limits=limits)
 
 
 def print_warnings(arch) -> None:

@@ -85,15 +85,25 @@ class Diagnostic:
         return "\n".join(parts)
 
 
+_WIDE = 160  # longest source line shown in full in a diagnostic
+
+
 def _excerpt(span: Span) -> str:
     """The located source line with carets under the span (first line of a multi-line span)."""
     text = span.source.line(span.line)
     number = str(span.line)
     pad = " " * len(number)
     end = span.end_col if span.end_line == span.line else len(text) + 1
-    width = max(1, end - span.col)
+    col = span.col
+    if len(text) > _WIDE:  # a very long line: show a window around the span, not the whole line
+        start = max(0, col - 1 - _WIDE // 4)
+        stop = min(len(text), start + _WIDE)
+        shift = start - (3 if start else 0)
+        text = ("..." if start else "") + text[start:stop] + ("..." if stop < len(text) else "")
+        col, end = col - shift, min(end - shift, len(text) + 1)
+    width = max(1, end - col)
     # Tabs are kept so the caret line aligns with the source line in a terminal.
-    lead = "".join("\t" if ch == "\t" else " " for ch in text[: span.col - 1])
+    lead = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1])
     return (
         f"{pad}--> {span}\n"
         f"{pad} |\n"

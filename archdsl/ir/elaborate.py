@@ -21,10 +21,11 @@ from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
 from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
 from archdsl.ir.resolve import Binding, LazyRef, Namespace, NodeName, Record, Stub, build_graph, ref
+from archdsl.limits import DEFAULT, Limits
 from archdsl.syntax import ast
 
-MAX_NODES = 100_000
-MAX_DEPTH = 32
+MAX_NODES = DEFAULT.max_nodes
+MAX_DEPTH = DEFAULT.max_template_depth
 
 
 @dataclass
@@ -53,13 +54,17 @@ class _Frame:
 
 
 class Elaborator:
-    def __init__(self, module: Module, max_nodes: int = MAX_NODES):
+    def __init__(self, module: Module, max_nodes: int | None = None, *, limits: Limits = DEFAULT):
         self.module = module
-        self.max_nodes = max_nodes
+        self.limits = limits if max_nodes is None else replace(limits, max_nodes=max_nodes)
+        self.max_nodes = self.limits.max_nodes
         self.stubs: list[Stub] = []
         self.sections: list[FuseSection] = []
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
+        # Loop iterations and template calls so far: they count against max_nodes too, since
+        # nested loops of `let`s or nested calls of node-less templates make work but no nodes.
+        self.steps = 0
 
     # ---- entry point
     def run(self, template: Template, overrides: dict[str, tuple[Any, Span]]) -> ArchGraph | None:
@@ -87,9 +92,9 @@ class Elaborator:
             try:
                 self._stmt(stmt, frame)
             except ArchError as exc:
-                self.diags.extend(exc.diagnostics)
                 if any("more than" in d.message and "nodes" in d.message for d in exc.diagnostics):
                     raise  # the size limit stops everything: expanding further is the problem
+                self.diags.extend(exc.diagnostics)
 
     def _stmt(self, stmt: ast.Stmt, frame: _Frame) -> None:
         if isinstance(stmt, ast.NodeStmt):
@@ -141,6 +146,7 @@ class Elaborator:
         lo = coerce(evaluate(stmt.lo, frame.scope), "int", "a loop bound", stmt.lo.span)
         hi = coerce(evaluate(stmt.hi, frame.scope), "int", "a loop bound", stmt.hi.span)
         self._budget(max(0, hi - lo + 1), stmt.span)
+        self.steps += max(0, hi - lo + 1)
         for value in range(lo, hi + 1):
             inner = replace(frame, scope=frame.scope.child())
             inner.scope.values[stmt.var] = value
@@ -217,11 +223,11 @@ class Elaborator:
             head = [ast.Stage("add", (), stmt.span, stmt.span)]
         channels = self._target_channels(stages[1 if combine_given else 0:], frame, level, stmt)
         act = frame.defaults.get("act", {}).get("fn", "relu")
-        bn = _bn(frame.defaults)
+        attrs = _checked(stmt.span, "resample", lambda: n.ResampleAttrs(
+            fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), _bn(frame.defaults)))
         resampled: list[Binding] = []
         for i, parent in enumerate(parents):
             name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
-            attrs = n.ResampleAttrs(fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), bn)
             self._add(Stub(name, n.Op.RESAMPLE, [parent], frame.ns.prefix + base, stmt.span,
                            attrs=attrs, level=level))
             resampled.append(NodeName(name))
@@ -267,6 +273,7 @@ class Elaborator:
                 self._budget(count * len(stage.chain.stages), stage.span)
                 for i in range(count):
                     out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}."))
+                    self._budget(len(out), stage.span)  # nested repeats multiply
             else:
                 out.append((stage, tag))
         return out
@@ -274,6 +281,10 @@ class Elaborator:
     def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
                tag: str = "") -> Binding:
         sig = SIGNATURES.get(stage.op)
+        if sig is None and stage.op not in self.module.symbols:
+            found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
+            if found and isinstance(chosen, str) and chosen in SIGNATURES:
+                stage, sig = replace(stage, op=chosen), SIGNATURES[chosen]
         if sig is None:
             return self._call(stage, inputs, frame, name)
         multi = sig.op in n.MULTI_INPUT_OPS
@@ -285,6 +296,8 @@ class Elaborator:
         if multi and len(inputs) < 2:
             raise ArchError(error(f"`{stage.op}` needs at least two inputs", stage.span))
         bound = bind(stage, sig, frame.scope, frame.defaults)
+        if sig.op in n.BLOCK_OPS:  # a block group unrolls to ~10 layers per block when expanded
+            self._budget(10 * max(0, bound["repeats"]), stage.span)
         share = bound.pop("share", None)
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.op, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
@@ -299,15 +312,18 @@ class Elaborator:
                                   hint=did_you_mean(stage.op, list(SIGNATURES) + list(self.module.symbols))
                                   or "ops: " + ", ".join(SIGNATURES)))
         template = self.module.symbols[stage.op]
-        if frame.depth >= MAX_DEPTH:
-            raise ArchError(error(f"templates nest deeper than {MAX_DEPTH}", stage.span,
-                                  hint="is a block calling itself?"))
+        if frame.depth >= self.limits.max_template_depth:
+            raise ArchError(error(f"templates nest deeper than {self.limits.max_template_depth}", stage.span,
+                                  hint="is a block calling itself? (the limit is max_template_depth, "
+                                  "--max-template-depth)"))
+        self._budget(1, stage.span)
+        self.steps += 1
         scope = param_values(template, bind_args(template, stage.args, frame.scope, stage.span))
         declared = [s.name for s in template.defn.body if isinstance(s, ast.Input)]
         if len(declared) != len(inputs):
             raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
-        inner = _Frame(Namespace(frame.ns.prefix + name + "."), scope, depth=frame.depth + 1,
+        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span), scope, depth=frame.depth + 1,
                        inputs=dict(zip(declared, inputs)))
         self._body(template.defn.body, inner)
         if inner.returned is None:
@@ -340,14 +356,22 @@ class Elaborator:
         self.stubs.append(stub)
 
     def _budget(self, count: int, span: Span) -> None:
-        if len(self.stubs) + count > self.max_nodes:
+        if len(self.stubs) + self.steps + count > self.max_nodes:
             raise ArchError(error(f"this spec expands to more than {self.max_nodes} nodes", span,
-                                  hint="check repeat counts and loop bounds (the limit is max_nodes)"))
+                                  hint="check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
 
 
 def _explicit(stage: ast.Stage, sig, frame: _Frame) -> dict:
     """A stage's arguments as written, with nothing filled in (for `defaults` and targets)."""
     return bind(stage, sig, frame.scope, {}, fill=False)
+
+
+def _checked(span: Span, what: str, make):
+    """Build attrs whose invariants a user's values can break, as a located error."""
+    try:
+        return make()
+    except ValueError as exc:
+        raise ArchError(error(f"invalid {what}: {exc}", span)) from None
 
 
 def _bn(defaults: dict) -> n.BatchNormAttrs:

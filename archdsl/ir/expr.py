@@ -17,6 +17,7 @@ from archdsl.syntax import ast
 
 Value = Any
 MAX_LEVEL = 16  # stride 2**16: far past any real network, small enough to catch typos
+MAX_INT = 2**63 - 1  # no size, count or level needs more
 
 
 @dataclass
@@ -106,9 +107,12 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
     if expr.op in ("/", "//", "%") and right == 0:
         raise ArchError(error("division by zero", expr.span))
     try:
-        return _BINOPS[expr.op](left, right)
+        value = _BINOPS[expr.op](left, right)
     except OverflowError:
         raise ArchError(error("number too large", expr.span)) from None
+    if isinstance(value, int) and abs(value) > MAX_INT:  # else `let`s squaring each other never end
+        raise ArchError(error("number too large", expr.span, hint=f"integers are at most {MAX_INT:,}"))
+    return value
 
 
 def _index(expr: ast.Index, scope: Scope) -> Value:
@@ -166,6 +170,8 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
         raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
     if not ok:
         raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
+    if type_ == "float" and not math.isfinite(value):
+        raise ArchError(error(f"{what} must be a finite number, got {value!r}", span))
     if type_ == "level" and not 0 <= value <= MAX_LEVEL:
         raise ArchError(error(f"level L{value} is out of range", span, hint=f"levels are L0..L{MAX_LEVEL}"))
     return float(value) if type_ == "float" else value

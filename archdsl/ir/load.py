@@ -3,7 +3,8 @@
 A module is one parsed `.arch` file plus the templates (`arch` and `block` definitions, and `arch x
 = base(...)` variants) it defines or imports. `import "other.arch"` resolves relative to the
 importing file and must stay inside the spec search path: no `..` escapes, no absolute paths, no
-cycles. A variant is its base with new parameter defaults. The main arch of a file is the last
+symlinks that resolve outside it, no cycles. Files are read with a bounded read (`max_file_bytes`),
+so a huge file, a FIFO or `/dev/zero` is rejected without reading it all. A variant is its base with new parameter defaults. The main arch of a file is the last
 `arch` it defines.
 """
 
@@ -16,10 +17,11 @@ from typing import Any
 
 from archdsl.diagnostics import ArchError, Note, Span, did_you_mean, error
 from archdsl.ir.expr import Scope, coerce, evaluate, type_name
+from archdsl.limits import DEFAULT, Limits
 from archdsl.syntax import ast
 from archdsl.syntax.parse import parse
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = DEFAULT.max_file_bytes
 REQUIRED = object()
 
 
@@ -59,11 +61,17 @@ class Module:
         return self.symbols[name]
 
 
-def _read(path: Path, span: Span | None) -> str:
+def _read(path: Path, span: Span | None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    too_big = f"{_display(path)} is larger than {max_bytes:,} bytes"
+    hint = "the limit is max_file_bytes (--max-file-bytes)"
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ArchError(error(f"{path} is larger than {MAX_FILE_BYTES} bytes", span))
-        return path.read_text(encoding="utf-8")
+        if path.stat().st_size > max_bytes:
+            raise ArchError(error(too_big, span, hint=hint))
+        with path.open("rb") as f:  # bounded: st_size is 0 for pipes and /dev/zero
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ArchError(error(too_big, span, hint=hint))
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
     except FileNotFoundError:
         raise ArchError(error(f"no such file: {_display(path)}", span)) from None
     except IsADirectoryError:
@@ -74,16 +82,18 @@ def _read(path: Path, span: Span | None) -> str:
         raise ArchError(error(f"cannot read {path}: {exc.strerror}", span)) from None
 
 
-def load_module(path: str | os.PathLike, search_path: list[str] | None = None) -> Module:
+def load_module(path: str | os.PathLike, search_path: list[str] | None = None,
+                limits: Limits = DEFAULT) -> Module:
     """Parse `path` and everything it imports. Raises `ArchError`."""
     main = Path(path)
     roots = [Path(p).resolve() for p in (search_path or [])] or [main.resolve().parent]
-    return _Loader(roots).load(main, None, ())
+    return _Loader(roots, limits).load(main, None, ())
 
 
 @dataclass
 class _Loader:
     roots: list[Path]
+    limits: Limits = DEFAULT
     cache: dict[Path, Module] = field(default_factory=dict)
 
     def load(self, path: Path, span: Span | None, stack: tuple[Path, ...]) -> Module:
@@ -93,7 +103,8 @@ class _Loader:
             raise ArchError(error(f"import cycle: {chain}", span))
         if real in self.cache:
             return self.cache[real]
-        module = Module(_display(path), parse(_read(path, span), _display(path)))
+        text = _read(path, span, self.limits.max_file_bytes)
+        module = Module(_display(path), parse(text, _display(path), self.limits))
         diags, import_failed = [], False
         for item in module.file.items:
             try:

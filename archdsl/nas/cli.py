@@ -4,14 +4,18 @@
 errors (diagnostics on stderr), 2 on usage errors. `sample` writes `<hash>.arch` files and
 `manifest.jsonl`; it is deterministic for a seed, and `--shard i/n` writes the candidates of the
 run (N in all) whose position is i modulo n, so n machines produce disjoint parts of one run.
+Every file is written atomically (a temporary file in the folder, then `os.replace`), and the
+manifest last, so an interrupted run never leaves a partial spec or a manifest naming missing files.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -68,24 +72,39 @@ def cmd_sample(args) -> int:
     rng = random.Random(args.seed)
     seen: set[str] = set()
     written, position, draws = 0, 0, 0
-    with open(out / "manifest.jsonl", "w") as manifest:
-        while position < args.count:  # the run's N candidates; this shard writes its part
-            draws += 1
-            if draws > 1000 * (args.count + 10):
-                print(f"stopped: only {written} distinct candidates within budget", file=sys.stderr)
-                return 1
-            c = space.sample_candidate(rng, seed=args.seed)
-            if c.hash in seen or not space.within_budget(c):
-                continue
-            seen.add(c.hash)
-            position += 1
-            if (position - 1) % n != i:
-                continue
-            (out / f"{c.hash}.arch").write_text(print_topology(c.topology, comment=f"seed {args.seed}, #{position}"))
-            manifest.write(json.dumps({"hash": c.hash, "params": c.params, "macs": c.macs, "lineage": {
-                "parent": c.lineage.parent, "mutation": c.lineage.mutation, "seed": c.lineage.seed,
-                "index": position}}) + "\n")
-            written += 1
-            print(f"\rsample: {position}/{args.count} ({written} written)", end="", file=sys.stderr)
+    manifest: list[str] = []
+    while position < args.count:  # the run's N candidates; this shard writes its part
+        draws += 1
+        if draws > 1000 * (args.count + 10):
+            print(f"stopped: only {written} distinct candidates within budget", file=sys.stderr)
+            write_atomic(out / "manifest.jsonl", "".join(manifest))
+            return 1
+        c = space.sample_candidate(rng, seed=args.seed)
+        if c.hash in seen or not space.within_budget(c):
+            continue
+        seen.add(c.hash)
+        position += 1
+        if (position - 1) % n != i:
+            continue
+        write_atomic(out / f"{c.hash}.arch", print_topology(c.topology, comment=f"seed {args.seed}, #{position}"))
+        manifest.append(json.dumps({"hash": c.hash, "params": c.params, "macs": c.macs, "lineage": {
+            "parent": c.lineage.parent, "mutation": c.lineage.mutation, "seed": c.lineage.seed,
+            "index": position}}) + "\n")
+        written += 1
+        print(f"\rsample: {position}/{args.count} ({written} written)", end="", file=sys.stderr)
+    write_atomic(out / "manifest.jsonl", "".join(manifest))
     print(file=sys.stderr)
     return 0
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` in one step: readers see the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

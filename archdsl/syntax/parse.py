@@ -3,7 +3,9 @@
 The grammar is `grammars/archdsl.lark` in a checkout and `archdsl/grammars/archdsl.lark` in an
 installed wheel. Newlines end statements; a small post-lexer drops the ones inside brackets and
 after tokens that continue a line, so the grammar stays LALR and simple. No Lark type or exception
-leaves this module.
+leaves this module. Nothing here recurses on the input's nesting (the Transformer is Lark's
+non-recursive one), and the limits on line length, bracket nesting and expression depth
+(`archdsl.limits`) are checked on the way, so later stages that do recurse get bounded trees.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.visitors import Transformer_NonRecursive
 
 from archdsl.diagnostics import ArchError, Source, Span, error
+from archdsl.limits import DEFAULT, Limits
 from archdsl.syntax import ast
 
 _HERE = Path(__file__).resolve().parent.parent
@@ -24,6 +28,15 @@ GRAMMAR_CANDIDATES = (_HERE / "grammars" / "archdsl.lark", _HERE.parent / "gramm
 
 # Tokens after which a newline does not end the statement.
 _CONTINUES = {"{", ",", "->", "<-", "="}
+_MAX_INT = 2**63 - 1  # no size, count or level needs more; bigger literals are typos or attacks
+
+
+class _TooDeep(Exception):
+    """Raised by the post-lexer at the bracket that nests too deep (located in `_parse`)."""
+
+    def __init__(self, tok: Token):
+        super().__init__()
+        self.tok = tok
 
 
 def grammar_path() -> Path:
@@ -38,6 +51,9 @@ class _Lines:
 
     always_accept = ("_NL",)
 
+    def __init__(self, max_nesting: int = DEFAULT.max_nesting):
+        self.max_nesting = max_nesting
+
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # Open brackets, innermost last: "(" and "[", "{" for a body, "rec" for `return { ... }`.
         stack: list[str] = []
@@ -48,6 +64,8 @@ class _Lines:
                 if inside or prev is None or prev == "_NL" or prev in _CONTINUES:
                     continue
             elif tok.type != "STRING" and tok.value in ("(", "[", "{"):
+                if len(stack) >= self.max_nesting:
+                    raise _TooDeep(tok)
                 stack.append("rec" if tok.value == "{" and prev == "return" else tok.value)
             elif tok.type != "STRING" and tok.value in (")", "]", "}"):
                 kind = stack.pop() if stack else None
@@ -60,9 +78,9 @@ class _Lines:
             yield Token.new_borrow_pos("_NL", "\n", last)
 
 
-@functools.lru_cache(maxsize=1)
-def _parser() -> Lark:
-    return Lark(grammar_path().read_text(), parser="lalr", postlex=_Lines(),
+@functools.lru_cache(maxsize=4)
+def _parser(max_nesting: int = DEFAULT.max_nesting) -> Lark:
+    return Lark(grammar_path().read_text(), parser="lalr", postlex=_Lines(max_nesting),
                 propagate_positions=True, maybe_placeholders=True,
                 cache=True)  # the LALR tables, keyed by the grammar's hash: saves ~0.1 s per run
 
@@ -72,12 +90,23 @@ class _ArgList(tuple):
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
+class _ToAst(Transformer_NonRecursive):
     """Lark tree -> AST. One method per grammar rule or alias."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, max_nesting: int = DEFAULT.max_nesting):
         super().__init__()
         self.source = source
+        self.max_nesting = max_nesting
+        self.depths: dict[int, tuple[int, ast.Expr]] = {}  # id -> (depth, the node, kept alive)
+
+    def _nested(self, node: ast.Expr, *children) -> ast.Expr:
+        """Record an operator node's depth; too deep a tree would overflow the recursive evaluator."""
+        depth = 1 + max((self.depths.get(id(c), (0,))[0] for c in children), default=0)
+        if depth > self.max_nesting:
+            raise ArchError(error(f"expression nests deeper than {self.max_nesting}", node.span,
+                                  hint="split it with `let` (the limit is max_nesting, --max-nesting)"))
+        self.depths[id(node)] = (depth, node)
+        return node
 
     def _span(self, meta) -> Span:
         return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
@@ -212,10 +241,16 @@ class _ToAst(Transformer):
 
     # ---- expressions
     def int(self, meta, c):
-        return ast.Lit(int(c[0]), self._span(meta))
+        text = str(c[0])
+        if len(text) > 19 or int(text) > _MAX_INT:
+            raise ArchError(error("number too large", self._span(meta), hint=f"integers are at most {_MAX_INT:,}"))
+        return ast.Lit(int(text), self._span(meta))
 
     def float(self, meta, c):
-        return ast.Lit(float(c[0]), self._span(meta))
+        value = float(c[0])
+        if value == float("inf"):
+            raise ArchError(error("number too large", self._span(meta)))
+        return ast.Lit(value, self._span(meta))
 
     def string(self, meta, c):
         return ast.Lit(_unquote(c[0]), self._span(meta))
@@ -233,16 +268,17 @@ class _ToAst(Transformer):
         return ast.Var(str(c[0]), self._span(meta))
 
     def call(self, meta, c):
-        return ast.Call(str(c[0]), tuple(c[1] or ()), self._span(meta))
+        args = tuple(c[1] or ())
+        return self._nested(ast.Call(str(c[0]), args, self._span(meta)), *(a.value for a in args))
 
     def index(self, meta, c):
-        return ast.Index(str(c[0]), c[1], self._span(meta))
+        return self._nested(ast.Index(str(c[0]), c[1], self._span(meta)), c[1])
 
     def neg(self, meta, c):
-        return ast.Neg(c[0], self._span(meta))
+        return self._nested(ast.Neg(c[0], self._span(meta)), c[0])
 
     def _binop(self, op, meta, c):
-        return ast.BinOp(op, c[0], c[1], self._span(meta))
+        return self._nested(ast.BinOp(op, c[0], c[1], self._span(meta)), c[0], c[1])
 
     def add(self, meta, c):
         return self._binop("+", meta, c)
@@ -268,9 +304,22 @@ def _unquote(tok: Token | str) -> str:
     return text.encode("utf-8").decode("unicode_escape") if "\\" in text else text
 
 
-def parse(text: str, path: str = "<string>") -> ast.File:
+def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT) -> ast.File:
     """Parse spec text. Raises `ArchError` with a located syntax diagnostic."""
-    return _parse(_parser(), text, Source(path, text))
+    source = Source(path, text)
+    _check_lines(source, limits.max_line_chars)
+    return _parse(_parser(limits.max_nesting), text, source, limits.max_nesting)
+
+
+def _check_lines(source: Source, max_chars: int) -> None:
+    if len(source.text) <= max_chars:
+        return
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        if len(line) > max_chars:
+            raise ArchError(error(f"line {number} is {len(line):,} characters long, more than the limit of "
+                                  f"{max_chars:,}", Span(source, number, max_chars + 1, number, max_chars + 2),
+                                  hint="break it after `,`, `->` or `<-` (the limit is max_line_chars, "
+                                  "--max-line-chars)"))
 
 
 # The comment-collecting parser's lexer callback appends to this list; the lock keeps concurrent
@@ -289,6 +338,7 @@ def _comment_parser() -> Lark:
 def parse_with_comments(text: str, path: str = "<string>") -> tuple[ast.File, list[ast.Comment]]:
     """Parse spec text and also return its comments in source order (for the printer)."""
     source = Source(path, text)
+    _check_lines(source, DEFAULT.max_line_chars)
     with _comment_lock:
         _comment_tokens.clear()
         try:
@@ -301,12 +351,16 @@ def parse_with_comments(text: str, path: str = "<string>") -> tuple[ast.File, li
     return file, comments
 
 
-def _parse(parser: Lark, text: str, source: Source) -> ast.File:
+def _parse(parser: Lark, text: str, source: Source, max_nesting: int = DEFAULT.max_nesting) -> ast.File:
     try:
         tree = parser.parse(text)
-        return _ToAst(source).transform(tree)
+        return _ToAst(source, max_nesting).transform(tree)
     except UnexpectedInput as exc:
         raise ArchError(_syntax_error(exc, source)) from None
+    except _TooDeep as exc:
+        t = exc.tok
+        raise ArchError(error(f"brackets nest deeper than {max_nesting}", Span(source, t.line, t.column, t.line, t.column + 1),
+                              hint="the limit is max_nesting (--max-nesting)")) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ArchError):
             raise exc.orig_exc from None

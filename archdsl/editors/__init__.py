@@ -1,0 +1,1 @@
+"""Editor support: a Pygments lexer for `.arch` (needs the `editor` extra; never imported by the core)."""
