@@ -20,7 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from archdsl.diagnostics import Diagnostic, error
+from archdsl.diagnostics import ArchError, Diagnostic, error
+
+
+class LimitExceeded(ArchError):
+    """A limit was reached: the stage stops at once instead of collecting more diagnostics."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
 from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
 from archdsl.ir.resolve import Binding, LazyRef, Namespace, NodeName, Record, Stub, build_graph, ref
-from archdsl.limits import DEFAULT, Limits
+from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.syntax import ast
 
 MAX_NODES = DEFAULT.max_nodes
@@ -91,9 +91,9 @@ class Elaborator:
         for stmt in stmts:
             try:
                 self._stmt(stmt, frame)
+            except LimitExceeded:
+                raise  # a limit stops everything: going on is the very work the limit forbids
             except ArchError as exc:
-                if any("more than" in d.message and "nodes" in d.message for d in exc.diagnostics):
-                    raise  # the size limit stops everything: expanding further is the problem
                 self.diags.extend(exc.diagnostics)
 
     def _stmt(self, stmt: ast.Stmt, frame: _Frame) -> None:
@@ -357,7 +357,7 @@ class Elaborator:
 
     def _budget(self, count: int, span: Span) -> None:
         if len(self.stubs) + self.steps + count > self.max_nodes:
-            raise ArchError(error(f"this spec expands to more than {self.max_nodes} nodes", span,
+            raise LimitExceeded(error(f"this spec expands to more than {self.max_nodes} nodes", span,
                                   hint="check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
 
 
