@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 
-FAST = ["random_search.py"]  # examples that need TensorFlow live in tests/keras
+FAST = ["random_search.py", "assemble_retinanet.py"]  # examples that need TensorFlow live in tests/keras
 
 
 @pytest.mark.parametrize("name", FAST)

@@ -28,6 +28,7 @@ class Namespace:
     table: dict[str, "Binding"] = field(default_factory=dict)
     spans: dict[str, Span] = field(default_factory=dict)
     outputs: dict[int, tuple["Binding", Span]] = field(default_factory=dict)
+    call: Span | None = None  # for a template instance: the call that made it
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
         if ref.index not in b:
             what = "no node marked `output` at" if ref.name == "outputs" else f"`{ref.name}` has no entry for"
             have = ", ".join(f"L{k}" for k in sorted(b)) or "none"
-            raise ArchError(error(f"{what} L{ref.index}", ref.span, hint=f"it has: {have}"))
+            called = [Note("in the template instance called here", ns.call)] if ns.call else []
+            raise ArchError(error(f"{what} L{ref.index}", ref.span, hint=f"it has: {have}", notes=called))
         b = b[ref.index]
     for name in ref.fields:
         b = deref(b, seen)

@@ -21,7 +21,7 @@ from archdsl.diagnostics import ArchError, error
 from archdsl.ir import nodes as n
 from archdsl.lower.names import keras_name
 from archdsl.lower.ops import LOWERINGS
-from archdsl.lower.plan import Step, plan, weighted_units
+from archdsl.lower.plan import Step, plan, shared_layers, weighted_units
 
 
 def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
@@ -48,6 +48,7 @@ def attach_structure(model: tf_keras.Model, arch: Arch) -> None:
     """Remember which Keras layers form one Model Garden block (read by weight transfer).
     Stored in `__dict__` directly so Keras does not track it as a sub-object."""
     model.__dict__["_archdsl_units"] = weighted_units(arch)
+    model.__dict__["_archdsl_shared"] = {k: keras_name(v) for k, v in shared_layers(arch).items()}
 
 
 def _lower_step(arch: Arch, step: Step, tensors: dict[str, tf.Tensor],

@@ -86,3 +86,12 @@ def weighted_units(arch: Arch) -> list[tuple[str, str | dict[str, str]]]:
             units.append((kind, blocks[prefix]))
         blocks[prefix][sub] = step.name
     return units
+
+
+def shared_layers(arch: Arch) -> dict[str, str]:
+    """Each weight-sharing group's key -> the step that builds its one layer (its first use)."""
+    first: dict[str, str] = {}
+    for step in plan(arch):
+        if step.share is not None:
+            first.setdefault(step.share, step.name)
+    return first

@@ -1,0 +1,69 @@
+"""Copy weights of Model Garden components whose layers have explicit names (FPN, RetinaNetHead,
+SegmentationHead) into an archdsl model, by name.
+
+The archdsl specs name their nodes after Model Garden's layers, so the pairing is a rule, not a
+table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's `lateral[3]`,
+`post_hoc[3]`, `coarser[6]` and `norm[3]`. The RetinaNet head's shared tower convs
+`classnet-conv_i` are the sharing groups `classnet.i` (one Keras layer, named after its first
+use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
+predictors `scores`/`boxes` are the sharing groups of the same names. Everything sits under the
+component's prefix in the target (`decoder.`, `head.`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from archdsl.interop.mg_auto import copy, fail
+from archdsl.lower.names import keras_name
+
+_LEVEL = re.compile(r"^(.*)_(\d+)$")
+
+
+def _layer(target: Any, ir_name: str, what: str) -> Any:
+    try:
+        return target.get_layer(keras_name(ir_name))
+    except ValueError:
+        raise fail(f"archdsl has no layer `{ir_name}` for Model Garden's {what}") from None
+
+
+def _shared(target: Any, key: str, what: str) -> Any:
+    name = target.__dict__.get("_archdsl_shared", {}).get(key)
+    if name is None:
+        raise fail(f"archdsl has no sharing group `{key}` for Model Garden's {what}")
+    return target.get_layer(name)
+
+
+def transfer_fpn(source: Any, target: Any, prefix: str = "") -> int:
+    """FPN: each weighted layer `name_<level>` goes to `<prefix>name[<level>]`."""
+    copied = 0
+    for layer in source.layers:
+        if not layer.weights:
+            continue
+        m = _LEVEL.match(layer.name)
+        if not m:
+            raise fail(f"Model Garden FPN layer `{layer.name}` has no level in its name")
+        ours = f"{prefix}{m.group(1)}[{m.group(2)}]"
+        copied += copy(layer, _layer(target, ours, f"`{layer.name}`"), ours)
+    return copied
+
+
+def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
+    """RetinaNetHead (share_level_convs=True): shared convs and predictors, per-level norms."""
+    cfg = source.get_config()
+    if not cfg.get("share_level_convs", True) or cfg.get("attribute_heads"):
+        raise fail("only RetinaNetHead with share_level_convs=True and no attribute heads is supported")
+    levels = range(cfg["min_level"], cfg["max_level"] + 1)
+    copied = 0
+    towers = (("classnet", "scores", source._cls_convs, source._cls_norms, source._classifier),
+              ("boxnet", "boxes", source._box_convs, source._box_norms, source._box_regressor))
+    for net, predictor, convs, norms, final in towers:
+        for i, conv in enumerate(convs):
+            copied += copy(conv, _shared(target, f"{prefix}{net}.{i}", conv.name), conv.name)
+        for li, level in enumerate(levels):
+            for i, norm in enumerate(norms[li]):
+                ours = f"{prefix}{net}[{level}].{i}.bn"
+                copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
+        copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
+    return copied
