@@ -42,13 +42,15 @@ class Row:
 class Arch:
     """A checked architecture: IR, shapes and costs. Build with `archdsl.load`."""
 
-    def __init__(self, state: State, path: str | None = None, overrides: Mapping[str, Any] | None = None):
+    def __init__(self, state: State, path: str | None = None, overrides: Mapping[str, Any] | None = None,
+                 sources: Mapping[str, str] | None = None):
         self.graph: ArchGraph = state.graph
         self.shapes: Mapping[str, Shape] = state.shapes
         self.costs: Mapping[str, Cost] = state.costs
         self.warnings: tuple[Diagnostic, ...] = state.diagnostics
         self.path = path
         self.overrides = dict(overrides or {})
+        self.sources = dict(sources or {})  # resolved path -> the exact text it was built from
 
     @property
     def name(self) -> str:
@@ -87,6 +89,12 @@ class Arch:
             rows.append(Row(node.name, node.op.value, node.level, self.shapes[node.name], cost.params,
                             cost.macs, tuple(i for i in ins if i not in orphans), orphans, node.share))
         return rows
+
+    def to_text(self) -> str:
+        """Canonical `.arch` text printed from the IR; loading it gives an equal graph (same names,
+        ops, levels, attrs, shares, edges, outputs; see `archdsl.syntax.ir_printer`)."""
+        from archdsl.syntax.ir_printer import format_arch
+        return format_arch(self.graph)
 
     def to_keras(self, batch_size: int | None = None):
         """A tf_keras functional Model (imports TensorFlow)."""
@@ -143,7 +151,7 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
     too_big = check_sizes(state.graph, state.shapes, state.costs, limits)  # before TensorFlow sees it
     if too_big:
         raise ArchError(too_big)
-    return Arch(state, path, overrides)
+    return Arch(state, path, overrides, module.sources)
 
 
 def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:

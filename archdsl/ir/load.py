@@ -53,6 +53,8 @@ class Module:
     file: ast.File
     symbols: dict[str, Template] = field(default_factory=dict)
     main: Template | None = None
+    # Every file this module was built from (itself and its imports): resolved path -> exact text.
+    sources: dict[str, str] = field(default_factory=dict)
 
     def template(self, name: str, span: Span) -> Template:
         if name not in self.symbols:
@@ -87,7 +89,10 @@ def load_module(path: str | os.PathLike, search_path: list[str] | None = None,
     """Parse `path` and everything it imports. Raises `ArchError`."""
     main = Path(path)
     roots = [Path(p).resolve() for p in (search_path or [])] or [main.resolve().parent]
-    return _Loader(roots, limits).load(main, None, ())
+    loader = _Loader(roots, limits)
+    module = loader.load(main, None, ())
+    module.sources = {str(p): m.file.source.text for p, m in loader.cache.items()}
+    return module
 
 
 @dataclass

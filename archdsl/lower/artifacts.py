@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from archdsl.arch import Arch, load
-from archdsl.ir.load import _Loader  # the loader's cache lists every file a spec imports
+from archdsl.fileio import atomic_path
 
 META = "archdsl.json"
 
@@ -30,15 +29,11 @@ def spec_bundle(arch: Arch) -> dict[str, Any]:
     kept = getattr(arch, "_bundle", None)  # an Arch rebuilt from an artifact keeps its bundle
     if kept is not None:
         return kept
-    if arch.path is None:
+    if arch.path is None or not arch.sources:
         raise ValueError("this Arch was not loaded from a file; it has no spec text to store")
     main = Path(arch.path).resolve()
-    loader = _Loader([main.parent])
-    loader.load(main, None, ())
-    files = {}
-    for path in loader.cache:
-        rel = os.path.relpath(path, main.parent)
-        files[rel] = path.read_text(encoding="utf-8")
+    # The texts the arch was built from, as read then (not re-read: the files may have changed).
+    files = {os.path.relpath(path, main.parent): text for path, text in arch.sources.items()}
     body = {"main": main.name, "files": dict(sorted(files.items())), "overrides": arch.overrides}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return {**body, "sha256": digest, "format": 1}
@@ -68,38 +63,18 @@ def save(model: Any, arch: Arch, out: str) -> str:
 
 
 def _save_keras(model: Any, dest: Path, meta: str) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}-", suffix=".keras", dir=dest.parent)
-    os.close(fd)
-    try:
-        model.save(tmp)
+    with atomic_path(dest) as tmp:
+        model.save(str(tmp))
         with zipfile.ZipFile(tmp, "a") as z:
             z.writestr(META, meta)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return str(dest)
 
 
 def _save_savedmodel(model: Any, dest: Path, meta: str) -> str:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
-    old = None
-    try:
+    with atomic_path(dest, directory=True) as tmp:
         model.save(str(tmp), save_format="tf")  # includes the `serving_default` signature
         (tmp / "assets.extra").mkdir(exist_ok=True)
         (tmp / "assets.extra" / META).write_text(meta, encoding="utf-8")
-        if dest.exists():  # a directory cannot be os.replace'd onto a non-empty one: swap
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
-            os.replace(dest, old / "x")
-        os.replace(tmp, dest)
-    except BaseException:
-        if old is not None and not dest.exists():
-            os.replace(old / "x", dest)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     return str(dest)
 
 

@@ -7,6 +7,7 @@ only. Progress goes to stderr, the summary (or one JSON object with `--json`) to
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import time
@@ -37,6 +38,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     arch = load_arch(args, args.parser)
     print_warnings(arch)
     _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
+    # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
+    # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     from archdsl.lower.keras import to_keras
     from archdsl.lower.xla import XlaError, compile_forward
 

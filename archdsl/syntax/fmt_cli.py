@@ -10,14 +10,11 @@ text would not read back as the same AST with the same comments (a printer bug, 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 
 from archdsl.diagnostics import ArchError, error
+from archdsl.fileio import write_atomic
 
 
 def register(sub) -> None:
@@ -78,20 +75,3 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             sys.stdout.write(out)
     return status
 
-
-def write_atomic(path: str, text: str) -> None:
-    """Replace `path`'s contents with `text` in one step, keeping its permissions."""
-    target = os.path.realpath(path)
-    directory, name = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        shutil.copymode(target, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
