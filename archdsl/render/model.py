@@ -32,11 +32,26 @@ class Box:
     shape: str
     section: str
     output: str = ""  # "model": a model output; "feature": a fuse line marked `output`
-    cluster: str | None = None  # layers view: the composite node this layer expands
+    cluster: str | None = None  # layers view: the statement this layer belongs to (one cell)
+    stage: str = ""  # the visible group: a composite's instance (backbone, decoder, head) or section
+    column: str | None = None  # layers view: the sub-column of its cell (one per expanded node)
 
     @property
     def lane(self) -> int | None:
         return self.levels[0] if len(self.levels) == 1 else None
+
+    def lines(self) -> list[str]:
+        """The label's lines: title, op, then shape (a shared box also says which levels it serves)."""
+        title = self.title + ("  ⇒ output" if self.output == "model" else "")
+        if self.lane is None:
+            served = f"L{self.levels[0]}–L{self.levels[-1]}" if _consecutive(self.levels) else \
+                ", ".join(f"L{x}" for x in self.levels)
+            return [title, self.kind, f"shared by {served}", self.shape]
+        return [title, self.kind, self.shape]
+
+
+def _consecutive(levels: tuple[int, ...]) -> bool:
+    return len(levels) > 2 and list(levels) == list(range(levels[0], levels[-1] + 1))
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class Diagram:
     boxes: dict[str, Box] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
     clusters: dict[str, str] = field(default_factory=dict)  # cluster id -> caption (layers view)
+    fused: bool = False  # has fuse sections: its body is scale-permuted
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     def add_link(self, link: Link) -> None:
@@ -94,28 +110,59 @@ def describe(op: n.Op, attrs: n.Attrs) -> str:
     return str(op)
 
 
-def _sections(arch) -> dict[str, str]:
-    """Section of each group: input, stem (feeds the first fuse section), body, head (shares
-    weights), decoder (everything after the body)."""
+def instance_of(group: str) -> str | None:
+    """The composite instance a statement belongs to: `backbone` for `backbone.c[3]`, else None."""
+    head, dot, _ = group.partition(".")
+    return head if dot and "[" not in head else None
+
+
+def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
+    """Section (fill colour) and stage (visible group) of each statement.
+
+    Sections: input, stem (feeds the first fuse section), body, head (shares weights), decoder
+    (everything after the body). In a composite, later instances than the first are decoders (or
+    heads) and a first instance without fuse sections (ResNet) is all body. Stages: the instance a
+    statement sits in (`backbone`, `decoder`, `decoder.cell[2]`, `head`), else its section."""
     g = arch.graph
+    instances: list[str] = []
+    for node in g.nodes():
+        inst = instance_of(node.group)
+        if inst is not None and inst not in instances:
+            instances.append(inst)
     lines = [line for s in g.sections for line in s.lines if line.node in g]  # pruned lines are gone
+    if instances:  # a composite: only the backbone's fuse sections make a body (NAS-FPN is a decoder)
+        lines = [x for x in lines if instance_of(g.node(x.node).group) == instances[0]]
     body = {g.node(line.node).group for line in lines}
     firsts = [line.combine for line in lines[:1] if line.combine in g]
     before = {g.node(x).group for x in g.ancestors(firsts)} if firsts else set()
-    out: dict[str, str] = {}
+    section: dict[str, str] = {}
     for node in g.nodes():
-        group = node.group
+        group, inst = node.group, instance_of(node.group)
         if node.op is n.Op.INPUT:
-            out[group] = "input"
+            section[group] = "input"
         elif node.share is not None:
-            out[group] = "head"
+            section[group] = "head"
         elif group in body:
-            out.setdefault(group, "body")
+            section.setdefault(group, "body")
         elif group in before:
-            out.setdefault(group, "stem")
+            section.setdefault(group, "stem")
+        elif inst is not None and inst != instances[0]:
+            section.setdefault(group, "decoder")
+        elif not body and inst is not None:
+            section.setdefault(group, "body")
         else:
-            out.setdefault(group, "decoder" if body else "body")
-    return out
+            section.setdefault(group, "decoder" if body else "body")
+    stage = {}
+    for group, sec in section.items():
+        inst = instance_of(group)
+        stage[group] = "input" if sec == "input" else group.rsplit(".", 1)[0] if inst is not None else SECTIONS[sec]
+    return section, stage
+
+
+def short_title(group: str) -> str:
+    """A statement's name inside its stage: `c[3]` for `backbone.c[3]`, `n5` for
+    `decoder.cell[2].n5` (the stage caption says `backbone`, `decoder.cell[2]`)."""
+    return group.rsplit(".", 1)[1] if instance_of(group) is not None else group
 
 
 def _outputs(arch) -> tuple[set[str], set[str]]:
@@ -144,6 +191,8 @@ def _kind(members: list[n.Node], main: n.Node) -> str:
         return describe(main.op, main.attrs)
     skip = (n.Op.BN, n.Op.ACT, n.Op.RESAMPLE, n.Op.INPUT)
     parts = [describe(m.op, m.attrs) for m in members if m.op not in skip]
+    if len(parts) > 1 and len(set(parts)) == 1:  # a `repeat`: 4× conv 3×3 256
+        return f"{len(parts)}× {parts[0]}"
     return " → ".join(parts) if parts else describe(main.op, main.attrs)
 
 
@@ -152,7 +201,7 @@ def _blocks(arch) -> Diagram:
     groups: dict[str, list[n.Node]] = {}
     for node in g.nodes():
         groups.setdefault(node.group, []).append(node)
-    section = _sections(arch)
+    section, stage = _sections(arch)
     model_out, feature_out = _outputs(arch)
 
     # Statements whose nodes share weights with each other's become one box.
@@ -164,12 +213,12 @@ def _blocks(arch) -> Diagram:
             merged.setdefault(key, []).append(group)
         box_of[group] = group
 
-    d = Diagram(g.name)
+    d = Diagram(g.name, fused=any(s.lines for s in g.sections))
     for group, members in groups.items():
         main = _main(members, group)
         out = "model" if any(m.name in model_out for m in members) else "feature" if main.name in feature_out else ""
-        d.boxes[group] = Box(group, group, _kind(members, main), (main.level,), hwc(shapes[main.name]),
-                             section[group], out)
+        d.boxes[group] = Box(group, short_title(group), _kind(members, main), (main.level,),
+                             hwc(shapes[main.name]), section[group], out, stage=stage[group])
     for key, names in merged.items():
         if len(names) < 2:
             continue
@@ -179,23 +228,29 @@ def _blocks(arch) -> Diagram:
         for name in names:
             box_of[name] = box_id
         levels = tuple(sorted({m.level for m in mains}))
-        d.boxes[box_id] = Box(box_id, _span_title(names), boxes[0].kind + "  (shared: " + ", ".join(key) + ")",
-                              levels, f"{boxes[0].shape} … {boxes[-1].shape}", "head",
-                              "model" if any(b.output == "model" for b in boxes) else "")
+        d.boxes[box_id] = Box(box_id, _span_title([b.title for b in boxes]), boxes[0].kind, levels,
+                              f"{boxes[0].shape} … {boxes[-1].shape}", "head",
+                              "model" if any(b.output == "model" for b in boxes) else "", stage=boxes[0].stage)
 
     for src, dst, _, orphan in g.edges():
         a, b = box_of[g.node(src).group], box_of[g.node(dst).group]
         if a == b:
             continue
-        src_box, dst_box = d.boxes[a], d.boxes[b]
-        if dst_box.lane is None:  # into a shared box: say which level this input serves
-            label = f"L{g.node(dst).level}"
-        elif src_box.lane is None:
-            label = f"L{g.node(src).level}"
-        else:
-            label = resample_label(src_box.lane, dst_box.lane)
+        label = _link_label(d.boxes[a], d.boxes[b], g.node(src).level, g.node(dst).level)
         d.add_link(Link(a, b, "orphan" if orphan else label, orphan))
     return d
+
+
+def _link_label(src: Box, dst: Box, src_level: int, dst_level: int) -> str:
+    """The resample factor between two lanes; at a shared box, the level served unless the lane
+    the edge comes from already says it; nothing between two shared boxes."""
+    if src.lane is not None and dst.lane is not None:
+        return resample_label(src.lane, dst.lane)
+    if src.lane is None and dst.lane is None:
+        return ""
+    if dst.lane is None:
+        return "" if src.lane == dst_level else f"L{dst_level}"
+    return "" if dst.lane == src_level else f"L{src_level}"
 
 
 def _span_title(names: list[str]) -> str:
@@ -210,51 +265,63 @@ def _span_title(names: list[str]) -> str:
 # ---- layers: every IR node, composites expanded --------------------------------------------------
 
 def _layers(arch) -> Diagram:
+    """Every layer; a statement's layers form one cell (`cluster`) in the lane of the statement's
+    result, one sub-column (`column`) per expanded node or run of plain layers."""
     g, shapes = arch.graph, arch.shapes
-    section = _sections(arch)
+    section, stage = _sections(arch)
     model_out, feature_out = _outputs(arch)
-    d = Diagram(g.name)
+    d = Diagram(g.name, fused=any(s.lines for s in g.sections))
+    groups: dict[str, list[n.Node]] = {}
     shared: dict[str, list[n.Node]] = {}
     for node in g.nodes():
+        groups.setdefault(node.group, []).append(node)
         if node.share is not None:
             shared.setdefault(node.share, []).append(node)
     box_of = {m.name: f"shared({key})" for key, members in shared.items() if len(members) > 1 for m in members}
-
-    def level_of(name: str) -> int:
-        box = d.boxes[box_of.get(name, name)]
-        return box.lane if box.lane is not None else g.node(name).level
+    for group, members in groups.items():
+        main = _main(members, group)
+        d.clusters[group] = f"{short_title(group)}: {_kind(members, main)}"
+    lane = {group: _main(members, group).level for group, members in groups.items()}
+    column: dict[str, str] = {}  # group -> its current sub-column key
 
     for node in g.nodes():
         out = "model" if node.name in model_out else "feature" if node.name in feature_out else ""
-        sec = section[node.group]
+        group = node.group
+        cell = dict(section=section[group], output=out, cluster=group, stage=stage[group])
         ins = g.inputs(node.name)
         if node.name in box_of:
-            _add_shared(d, box_of[node.name], shared[node.share], shapes, out)
+            _add_shared(d, box_of[node.name], shared[node.share], shapes, out, stage[group])
+            column.pop(group, None)
         elif node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
             parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
             layers = expand(node, tuple(shapes[i] for i in ins), parent_block=parent_block,
                             target=shapes[node.name])
-            _add_layers(d, node, layers, sec, out)
+            column[group] = node.name
+            _add_layers(d, node, layers, lane[group], cell)
+            column.pop(group)
             for layer in layers:
                 if "<0>" in layer.inputs:
                     src = box_of.get(ins[0], ins[0])
-                    d.add_link(Link(src, layer.name, resample_label(level_of(ins[0]), node.level)))
+                    d.add_link(Link(src, layer.name, resample_label(g.node(ins[0]).level, node.level)))
             continue
         else:
-            d.boxes[node.name] = Box(node.name, node.name, describe(node.op, node.attrs), (node.level,),
-                                     hwc(shapes[node.name]), sec, out)
+            key = column.setdefault(group, node.name)
+            title = node.name[len(group) + 1:] if node.name.startswith(group + ".") else short_title(node.name)
+            d.boxes[node.name] = Box(node.name, title, describe(node.op, node.attrs), (lane[group],),
+                                     hwc(shapes[node.name]), column=key, **cell)
         dst = box_of.get(node.name, node.name)
         for src in ins:
             orphan = g.is_orphan_edge(src, node.name)
-            if d.boxes[dst].lane is None:
-                label = f"L{node.level}"
+            a, b = d.boxes[box_of.get(src, src)], d.boxes[dst]
+            if a.lane is None or b.lane is None:
+                label = _link_label(a, b, g.node(src).level, node.level)
             else:
-                label = resample_label(level_of(src), node.level)
+                label = resample_label(g.node(src).level, node.level)
             d.add_link(Link(box_of.get(src, src), dst, "orphan" if orphan else label, orphan))
     return d
 
 
-def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str) -> None:
+def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str, stage: str) -> None:
     box = d.boxes.get(box_id)
     if box is not None:
         if out == "model":
@@ -262,16 +329,18 @@ def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str
         return
     first = members[0]
     levels = tuple(sorted({m.level for m in members}))
-    d.boxes[box_id] = Box(box_id, f"{first.share} (shared)", describe(first.op, first.attrs), levels,
-                          f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out)
+    d.boxes[box_id] = Box(box_id, f"{short_title(first.share)} (shared)", describe(first.op, first.attrs), levels,
+                          f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out,
+                          stage=stage)
 
 
-def _add_layers(d: Diagram, node: n.Node, layers: tuple[Layer, ...], sec: str, out: str) -> None:
-    d.clusters[node.name] = f"{node.name}: {describe(node.op, node.attrs)}"
+def _add_layers(d: Diagram, node: n.Node, layers: tuple[Layer, ...], lane: int, cell: dict) -> None:
+    prefix = node.group + "."
     for layer in layers:
-        short = layer.name[len(node.name) + 1:] if layer.name != node.name else node.name
-        d.boxes[layer.name] = Box(layer.name, short, describe(layer.op, layer.attrs), (node.level,),
-                                  hwc(layer.shape), sec, out if layer.name == node.name else "", node.name)
+        short = layer.name[len(prefix):] if layer.name.startswith(prefix) else short_title(layer.name)
+        out = cell["output"] if layer.name == node.name else ""
+        d.boxes[layer.name] = Box(layer.name, short, describe(layer.op, layer.attrs), (lane,), hwc(layer.shape),
+                                  cell["section"], out, node.group, cell["stage"], node.name)
         for src in layer.inputs:
             if src != "<0>":
                 d.add_link(Link(src, layer.name))

@@ -1,6 +1,6 @@
 """Turn DOT text into a file: the format follows the extension, the write is atomic.
 
-`.dot` needs nothing but Python. The other formats run Graphviz's `dot` executable through the
+`.dot` needs nothing but Python. The other formats run Graphviz (`neato -n`) through the
 `graphviz` package; when it is missing, `GraphvizMissing` carries a one-line fix. Output goes to a
 temporary file in the target's directory and is moved into place with `os.replace`, so a failed
 render never leaves a half-written file.
@@ -30,9 +30,10 @@ def format_of(path: str) -> str:
 
 
 def pipe(source: str, fmt: str) -> bytes:
-    """Run `dot -T<fmt>` on `source`."""
+    """Run `neato -n -T<fmt>` on `source`: the DOT carries every position (see `archdsl.render.dot`),
+    Graphviz routes the edges."""
     try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"))
+        return graphviz.pipe("neato", fmt, source.encode("utf-8"), neato_no_op=True)
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing(INSTALL_HINT) from None
 
