@@ -136,3 +136,56 @@ def test_diff_cli_exit_codes(tmp_path, capsys):
     other.write_text(Path("specs/spinenet.arch").read_text().replace("b3  = bottleneck at L3", "b3  = residual at L3"))
     assert main(["diff", "specs/spinenet.arch", str(other)]) == 1
     assert main(["sample", "--count", "1", "--shard", "4/2", "-o", str(tmp_path)]) == 2
+
+
+def _report(change) -> list[str]:
+    t = Topology(change(SPINENET49.blocks))
+    return str(diff(arch_of(SPINENET49), arch_of(t))).splitlines()
+
+
+def test_diff_report_level_change():
+    lines = _report(lambda b: b[:3] + (BlockSpec(6, b[3].kind, b[3].parents),) + b[4:])
+    assert lines[:-1] == [f"~ {x} -> {x}: L4 -> L6" for x in ("b4.in0", "b4.in1", "b4.add", "b4.act", "b4")]
+    assert re.fullmatch(r"params -[\d,]+, MACs -[\d,]+", lines[-1])
+
+
+def test_diff_report_kind_change():
+    lines = _report(lambda b: b[:3] + (BlockSpec(b[3].level, "residual", b[3].parents),) + b[4:])
+    assert "~ b4 -> b4: bottleneck -> residual" in lines
+    # the resamples into b4 now target the residual's width (256) instead of 4 x 256
+    resampled = [x for x in lines if x.startswith(("~ b4.in0", "~ b4.in1"))]
+    assert len(resampled) == 2 and all("channels=1024" in x and "channels=256" in x for x in resampled)
+    assert len(lines) == 4 and lines[-1].startswith("params -")
+
+
+def test_diff_report_parent_change():
+    # b4 reads (b1, b3) in SpineNet-49; read (b1, b2) instead: one edge moves, nothing else.
+    lines = _report(lambda b: b[:3] + (BlockSpec(b[3].level, b[3].kind, (2, 3)),) + b[4:])
+    assert lines == ["- edge b3 -> b4.in1", "+ edge b2 -> b4.in1", lines[-1]]
+    assert re.fullmatch(r"params \+[\d,]+, MACs -[\d,]+", lines[-1])
+
+
+def test_fast_hash_equals_ir_hash_on_mutations():
+    """The fast evaluator builds the contracted DAG itself; it must agree with contracting the IR."""
+    rng = random.Random(11)
+    for kw in ({}, {"num_blocks": 8}, {"output_levels": (3, 4, 5, 6, 7), "num_blocks": 12}):
+        space = ScalePermutedSpace(**kw)
+        c = space.sample_candidate(rng)
+        for _ in range(25):
+            c = space.mutate_candidate(c, rng)
+            a = c.arch()
+            assert (c.params, c.macs, c.hash) == (a.params, a.macs, arch_hash(a))
+
+
+def test_contraction_keeps_chain_order():
+    def chain(ops):
+        b = Builder("c")
+        b.input("x", 8, 8, 4)
+        prev = "x"
+        for i, (op, attrs) in enumerate(ops):
+            prev = b.add(f"n{i}", op, 0, attrs, [prev])
+        b.output("0", prev)
+        return b.check()
+    conv, bn = (n.Op.CONV, n.ConvAttrs(4)), (n.Op.BN, n.BatchNormAttrs())
+    assert arch_hash(chain([conv, bn])) != arch_hash(chain([bn, conv]))
+    assert arch_hash(chain([conv, bn, conv])) != arch_hash(chain([conv, conv, bn]))

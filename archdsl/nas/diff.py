@@ -1,7 +1,9 @@
 """`diff(a, b)`: what differs between two architectures, modulo renaming.
 
 Nodes are matched by structure, not by name: first nodes with equal two-pass colours (same
-computation, same surroundings), then outputs by key, then repeatedly nodes whose inputs (or
+computation, same surroundings), then nodes whose bottom-up colour (same computation from the same
+inputs, whatever reads them) is unique in both graphs, so a changed line leaves everything above it
+matched, then outputs by key, then repeatedly nodes whose inputs (or
 consumers) are already matched. Matched nodes whose label differs are reported as changes
 (level, op/kind, attributes such as widths); unmatched nodes and edges are added or removed.
 Equivalent architectures (equal hash) give an empty diff.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archdsl.nas.hash import arch_hash, dag_of, two_pass
+from archdsl.nas.hash import arch_hash, dag_of, merkle, two_pass
 
 
 @dataclass
@@ -43,7 +45,8 @@ def diff(a, b) -> Diff:
         return Diff()
     ga, gb = a.graph, b.graph
     na, nb = ga.names(), gb.names()
-    ca, cb = two_pass(*dag_of(ga))[:len(na)], two_pass(*dag_of(gb))[:len(nb)]
+    dag_a, dag_b = dag_of(ga), dag_of(gb)
+    ca, cb = two_pass(*dag_a)[:len(na)], two_pass(*dag_b)[:len(nb)]
     match: dict[str, str] = {}
     by_colour: dict[int, list[str]] = {}
     for name, c in zip(nb, cb):
@@ -51,6 +54,7 @@ def diff(a, b) -> Diff:
     for name, c in zip(na, ca):
         if by_colour.get(c):
             match[name] = by_colour[c].pop(0)
+    _match_unique(na, merkle(*dag_a)[:len(na)], nb, merkle(*dag_b)[:len(nb)], match)
     outs_b = dict(gb.output_items())
     for key, name in ga.output_items():
         if name not in match and key in outs_b and outs_b[key] not in match.values():
@@ -79,20 +83,53 @@ def diff(a, b) -> Diff:
     return d
 
 
+def _match_unique(na, ua, nb, ub, match: dict[str, str]) -> None:
+    """Match still-free nodes whose bottom-up colour occurs once among the free nodes of each side."""
+    taken = set(match.values())
+    free_a = [(x, c) for x, c in zip(na, ua) if x not in match]
+    free_b = [(y, c) for y, c in zip(nb, ub) if y not in taken]
+    count_a: dict[int, int] = {}
+    for _, c in free_a:
+        count_a[c] = count_a.get(c, 0) + 1
+    only_b: dict[int, list[str]] = {}
+    for y, c in free_b:
+        only_b.setdefault(c, []).append(y)
+    for x, c in free_a:
+        if count_a[c] == 1 and len(only_b.get(c, ())) == 1:
+            match[x] = only_b[c][0]
+
+
 def _propagate(ga, gb, match: dict[str, str]) -> None:
-    progress = True
-    while progress:
-        progress = False
+    """Match free nodes through matched neighbours: a node whose matched inputs or consumers equal
+    a free node's. Candidates agreeing on both sides win; an ambiguous choice waits for more
+    matches, and is taken (first candidate) only when nothing else progresses."""
+    while True:
         taken = set(match.values())
         free_b = [y for y in gb.names() if y not in taken]
+        fallback = None
+        progress = False
         for x in ga.names():
             if x in match:
                 continue
             ins = {match.get(i) for i in ga.inputs(x)}
             outs = {match.get(o) for o in ga.consumers(x)}
-            for y in free_b:
-                if ins and ins == set(gb.inputs(y)) or outs and None not in outs and outs == set(gb.consumers(y)):
-                    match[x] = y
-                    free_b.remove(y)
+            ins_ok = [y for y in free_b if ins and None not in ins and ins == set(gb.inputs(y))]
+            outs_ok = [y for y in free_b if outs and None not in outs and outs == set(gb.consumers(y))]
+            both = [y for y in ins_ok if y in outs_ok]
+            for cands in (both, ins_ok, outs_ok):
+                if len(cands) == 1:
+                    match[x] = cands[0]
+                    free_b.remove(cands[0])
                     progress = True
                     break
+                if cands and fallback is None:
+                    fallback = (x, cands[0])
+            else:
+                weak = [y for y in free_b if (ins - {None}) and (ins - {None}) <= set(gb.inputs(y))
+                        or (outs - {None}) and (outs - {None}) <= set(gb.consumers(y))]
+                if len(weak) == 1 and fallback is None:
+                    fallback = (x, weak[0])
+        if not progress:
+            if fallback is None:
+                return
+            match[fallback[0]] = fallback[1]

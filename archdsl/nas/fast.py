@@ -2,9 +2,10 @@
 
 This is the sampler's hot path. It applies the same rules as the passes (merge-orphans: Model
 Garden's orphan rule; prune-unreachable: blocks that reach no endpoint), prices each node with
-`count_costs.node_cost` (memoised: a block's cost depends only on a few small keys), and builds the
-same labelled DAG that `hash.dag_of` extracts from the checked IR, so `evaluate(t).hash ==
-archdsl.hash(builder.arch_of(t))`; tests check this agreement on thousands of random topologies.
+`count_costs.node_cost` (memoised in per-params tables: a block's cost depends only on a few small
+keys), and builds directly the contracted DAG that `hash.contract(hash.dag_of(...))` makes of the
+checked IR, so `evaluate(t).hash == archdsl.hash(builder.arch_of(t))`; tests check this agreement
+on random topologies and mutations.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import lru_cache
 from archdsl.ir import nodes as n
 from archdsl.ir.expand import Shape
 from archdsl.nas import builder as bld
-from archdsl.nas.hash import digest, label_id
+from archdsl.nas.hash import compound_label, digest_contracted, label_id
 from archdsl.nas.topology import STEM_BLOCKS, Topology, TopologyParams
 from archdsl.passes.count_costs import node_cost
 
@@ -100,21 +101,27 @@ def _line_labels(p: TopologyParams, kind: str, level: int, channels: int) -> tup
 
 def orphan_edges(t: Topology) -> list[tuple[int, int]]:
     """Model Garden's orphan rule on a topology: (source index, line index) edges it adds."""
+    blocks = t.blocks
+    p = t.params
+    widths = {lvl: p.width(lvl) for lvl in range(1, 8)}
+    shape = [(2, 4 * widths[2]), (2, 4 * widths[2])] + \
+        [(b.level, (4 if b.kind == "bottleneck" else 1) * widths[b.level]) for b in blocks]
     net: list[int] = []
-    for b in t.blocks:
+    for b in blocks:
         for parent in b.parents:
             if parent < STEM_BLOCKS and parent not in net:
                 net.append(parent)
-    uses = [0] * (len(t.blocks) + STEM_BLOCKS)
+    uses = [0] * (len(blocks) + STEM_BLOCKS)
     out = []
-    for k, b in enumerate(t.blocks):
+    for k, b in enumerate(blocks):
         index = k + STEM_BLOCKS
-        for parent in b.parents:
-            uses[parent] += 1
+        p0, p1 = b.parents
+        uses[p0] += 1
+        uses[p1] += 1
         if b.output:
-            target = (b.level, t.channels(index))
+            target = shape[index]
             for cand in net:
-                if uses[cand] == 0 and (t.level(cand), t.channels(cand)) == target:
+                if uses[cand] == 0 and shape[cand] == target:
                     out.append((cand, index))
                     uses[cand] += 1
         net.append(index)
@@ -141,52 +148,120 @@ def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
     return live
 
 
+class _Tables:
+    """Everything `evaluate` looks up per block, for one `TopologyParams` (built once)."""
+
+    def __init__(self, p: TopologyParams):
+        self.p = p
+        (self.params, self.macs), self.s1_cost, self.fixed = _fixed(p)
+        self.channels = {(kind, lvl): (4 if kind == "bottleneck" else 1) * p.width(lvl)
+                         for kind in ("bottleneck", "residual") for lvl in range(1, 8)}
+        self.line = {key: _line_labels(p, key[0], key[1], c) + _block_cost(p, key[0], key[1], c)
+                     for key, c in self.channels.items()}
+        f = self.fixed
+        self.stem_chain = (f["image"], f["stem.conv"], f["stem.bn"], f["stem.act"], f["stem"], f["s"])
+        self.resample: dict[tuple, tuple[int, int]] = {}
+        self.endpoint: dict[tuple, tuple] = {}
+
+
+_tables: dict[TopologyParams, _Tables] = {}
+
+
 def evaluate(t: Topology) -> Evaluation:
     """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
     p = t.params
-    (params, macs), s1_cost, fixed = _fixed(p)
+    tab = _tables.get(p)
+    if tab is None:
+        tab = _tables[p] = _Tables(p)
+    fixed = tab.fixed
+    params, macs = tab.params, tab.macs
     orphans = orphan_edges(t)
     live = live_blocks(t, orphans)
-    labels = [fixed["image"], fixed["stem.conv"], fixed["stem.bn"], fixed["stem.act"], fixed["stem"], fixed["s"]]
-    preds: list[tuple[int, ...]] = [(), (0,), (1,), (2,), (3,), (4,)]
-    vertex = [5, -1] + [-1] * len(t.blocks)  # block index -> its vertex
-    if live[1]:
-        params, macs = params + s1_cost[0], macs + s1_cost[1]
-        labels.append(fixed["s"])
-        preds.append((5,))
-        vertex[1] = 6
+    blocks = t.blocks
+    s_channels = 4 * p.width(2)
+    levels = [2, 2] + [b.level for b in blocks]
+    channels = [s_channels, s_channels] + [tab.channels[b.kind, b.level] for b in blocks]
+    bottleneck = [True, True] + [b.kind == "bottleneck" for b in blocks]
+    outs = {b.level: k + STEM_BLOCKS for k, b in enumerate(blocks) if b.output}
+    # The hashed graph is the IR's DAG contracted as `hash.contract` does, built directly: every
+    # chain with one input and one consumer per link is one vertex (stem; add -> act -> block;
+    # endpoint conv -> bn -> act), and a block read only by one resample or endpoint (or s0 read
+    # only by s1) joins that reader's vertex. `single[i]`: block i has exactly one consumer and it
+    # takes one input, so its chain waits in `pending[i]` for that consumer.
+    consumers = [0] * len(levels)
+    orphan_out = [False] * len(levels)
     orphan_into: dict[int, list[int]] = {}
     for src, dst in orphans:
-        orphan_into.setdefault(dst, []).append(src)
-    channels = [t.channels(i) for i in range(len(vertex))]
-    for k, b in enumerate(t.blocks):
+        if live[dst]:
+            orphan_into.setdefault(dst, []).append(src)
+            consumers[src] += 1
+            orphan_out[src] = True
+    for k, b in enumerate(blocks):
+        if live[k + STEM_BLOCKS]:
+            consumers[b.parents[0]] += 1
+            consumers[b.parents[1]] += 1
+    for level in range(p.min_level, p.max_level + 1):
+        consumers[outs[level]] += 1
+    if live[1]:
+        consumers[0] += 1
+    labels: list[int] = []
+    preds: list[tuple[int, ...]] = []
+    vertex = [-1] * len(levels)
+    pending: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def emit(chain: tuple[int, ...], ins: tuple[int, ...]) -> int:
+        labels.append(chain[0] if len(chain) == 1 else compound_label(chain))
+        preds.append(ins)
+        return len(labels) - 1
+
+    def finish(i: int, chain: tuple[int, ...], ins: tuple[int, ...]) -> None:
+        if consumers[i] == 1 and not orphan_out[i]:
+            pending[i] = (chain, ins)
+        else:
+            vertex[i] = emit(chain, ins)
+
+    def read(i: int, then: tuple[int, ...]) -> int:
+        """The vertex of `then` (a one-input chain) reading block i."""
+        if i in pending:
+            chain, ins = pending.pop(i)
+            return emit(chain + then, ins)
+        return emit(then, (vertex[i],))
+
+    finish(0, tab.stem_chain, ())
+    if live[1]:
+        params, macs = params + tab.s1_cost[0], macs + tab.s1_cost[1]
+        if 0 in pending:
+            chain, ins = pending.pop(0)
+            finish(1, chain + (fixed["s"],), ins)
+        else:
+            finish(1, (fixed["s"],), (vertex[0],))
+    resample = tab.resample
+    for k, b in enumerate(blocks):
         index = k + STEM_BLOCKS
         if not live[index]:
             continue
-        c = channels[index]
-        r_label, add_label, act_label, block_label = _line_labels(p, b.kind, b.level, c)
+        level, c = b.level, channels[index]
+        r_label, add_label, act_label, block_label, bp, bm = tab.line[b.kind, level]
         add_in = []
         for parent in b.parents:
-            pp, pm = _resample_cost(p, b.level, c, t.level(parent), channels[parent], t.kind(parent) == "bottleneck")
-            params, macs = params + pp, macs + pm
-            add_in.append(len(labels))
-            labels.append(r_label)
-            preds.append((vertex[parent],))
-        add_in.extend(vertex[src] for src in orphan_into.get(index, ()))
-        bp, bm = _block_cost(p, b.kind, b.level, c)
+            key = (level, c, levels[parent], channels[parent], bottleneck[parent])
+            cost = resample.get(key)
+            if cost is None:
+                cost = resample[key] = _resample_cost(p, *key)
+            params, macs = params + cost[0], macs + cost[1]
+            add_in.append(read(parent, (r_label,)))
+        if index in orphan_into:
+            add_in.extend(vertex[src] for src in orphan_into[index])
         params, macs = params + bp, macs + bm
-        base = len(labels)
-        labels += [add_label, act_label, block_label]
-        preds += [tuple(add_in), (base,), (base + 1,)]
-        vertex[index] = base + 2
-    outs = {b.level: k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output}
+        finish(index, (add_label, act_label, block_label), tuple(add_in))
     for level in range(p.min_level, p.max_level + 1):
         src = outs[level]
-        ep, em, (conv_l, bn_l, act_l) = _endpoint(p, level, channels[src])
+        key = (level, channels[src])
+        found = tab.endpoint.get(key)
+        if found is None:
+            found = tab.endpoint[key] = _endpoint(p, level, channels[src])
+        ep, em, chain = found
         params, macs = params + ep, macs + em
-        base = len(labels)
-        labels += [conv_l, bn_l, act_l]
-        preds += [(vertex[src],), (base,), (base + 1,)]
-    order = list(range(len(labels)))  # built in topological order
-    h = digest(labels, preds, [False] * len(labels), order)
+        read(src, chain)
+    h = digest_contracted(labels, preds, [False] * len(labels), list(range(len(labels))))
     return Evaluation(params, macs, h, tuple(live), tuple(orphans))

@@ -9,20 +9,24 @@ an ordinary add input) and the parameter values the spec was elaborated with (th
 through the attributes they produce). `drop_rate` is an attribute, so with stochastic depth on,
 line order matters, as it does in Model Garden.
 
-How: each node gets a label id (a 64-bit digest of `op|level|attrs|outputs`); a bottom-up
-(Merkle) pass colours each node by its label and its inputs' colours, then a top-down pass mixes
-in its consumers' colours. When all colours differ
-(almost every sampled topology) the sorted list of (colour, label, input colours) is a canonical
-certificate: it lists every vertex and every edge. Otherwise (twins: two nodes computing the same
-thing from the same inputs) an exact canonical labelling is searched by individualisation and
-refinement (colour refinement in both edge directions, then branching on the smallest tied cell,
-pruned by the automorphisms found on the way), and the least leaf certificate is hashed. Colour
-collisions can only cost time, never exactness, because certificates spell the graph out.
+How: each node gets a label id (a 64-bit digest of `op|level|attrs|outputs`). Chains are
+contracted first (`contract`: an edge u -> v merges when u has one consumer and v one input, so
+conv -> bn -> act is one vertex labelled by its labels in order); the rule looks only at structure
+and loses nothing, and it roughly halves a SpineNet graph. A bottom-up (Merkle) pass colours each
+vertex by its label and its inputs' colours, then a top-down pass mixes in its consumers' colours.
+When all colours differ (almost every sampled topology) sorting by colour is a canonical order,
+and the certificate lists every vertex in it as (label, number of inputs, input ranks): it spells
+the graph out. Otherwise (twins: two nodes computing the same thing from the same inputs) an exact
+canonical labelling is searched by individualisation and refinement (colour refinement in both
+edge directions, then branching on the smallest tied cell, pruned by the automorphisms found on
+the way), and the least leaf certificate is hashed. Colour collisions can only cost time, never
+exactness, because certificates spell the graph out (labels are 64-bit digests).
 """
 
 from __future__ import annotations
 
 import hashlib
+from array import array
 from typing import Sequence
 
 from archdsl.ir import nodes as n
@@ -90,17 +94,81 @@ def arch_hash(arch) -> str:
     return digest(*dag_of(graph))
 
 
+_compound: dict[tuple[int, ...], int] = {}
+
+
+def compound_label(path: tuple[int, ...]) -> int:
+    """The label of a contracted chain: a stable 64-bit id of its labels in order."""
+    found = _compound.get(path)
+    if found is None:
+        found = _compound[path] = _stable("chain|" + ",".join(map(str, path)))
+    return found
+
+
+def contract(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool],
+             order: list[int] | None = None) -> tuple[list[int], list[tuple[int, ...]], list[bool]]:
+    """Merge every edge u -> v where u has one consumer and v one input: chains (conv -> bn -> act,
+    add -> act -> block) become one vertex labelled by its labels in order. The rule looks only at
+    the structure, so isomorphic graphs contract to isomorphic graphs, and a contracted graph
+    expands back to exactly one graph, so no information is lost. `order`: a topological order."""
+    n_v = len(labels)
+    consumers = [0] * n_v
+    for ps in preds:
+        for u in ps:
+            consumers[u] += 1
+    head = list(range(n_v))
+    chain: dict[int, list[int]] = {}
+    heads: list[int] = []
+    for v in order if order is not None else topo_order(preds):
+        ps = preds[v]
+        if len(ps) == 1 and consumers[ps[0]] == 1:
+            h = head[v] = head[ps[0]]
+            chain[h].append(v)
+        else:
+            chain[v] = [v]
+            heads.append(v)
+    index = {h: i for i, h in enumerate(heads)}
+    new_labels, new_preds, new_ordered = [], [], []
+    for h in heads:
+        members = chain[h]
+        new_labels.append(labels[h] if len(members) == 1 else compound_label(tuple(labels[x] for x in members)))
+        new_preds.append(tuple(index[head[u]] for u in preds[h]))
+        new_ordered.append(ordered[h])
+    return new_labels, new_preds, new_ordered
+
+
 def digest(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool],
            order: list[int] | None = None) -> str:
     """The canonical hash of a labelled DAG (vertex order and numbering do not matter).
     `order`, when given, must be a topological order (saves sorting one)."""
+    labels, preds, ordered = contract(labels, preds, ordered, order)
+    return digest_contracted(labels, preds, ordered, list(range(len(labels))))
+
+
+def digest_contracted(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool],
+                      order: list[int] | None = None) -> str:
+    """`digest` of a graph `contract` has already contracted (its heads are in topological order)."""
     colours = two_pass(labels, preds, ordered, order)
     if len(set(colours)) == len(colours):
-        cert = sorted((c, labels[v], _pred_colours(v, colours, preds, ordered)) for v, c in enumerate(colours))
-        text = repr(("M", cert))
+        # Colours are all different, so sorting by colour is a canonical order: spell the graph
+        # out in it (label, number of inputs, input ranks) and hash that.
+        by_colour = sorted(range(len(colours)), key=colours.__getitem__)
+        rank = [0] * len(colours)
+        for i, v in enumerate(by_colour):
+            rank[v] = i
+        cert = array("Q", b"M\0\0\0\0\0\0\0")
+        for v in by_colour:
+            ps = preds[v]
+            cert.append(labels[v])
+            cert.append(len(ps))
+            if len(ps) == 1:
+                cert.append(rank[ps[0]])
+            else:
+                cert.extend([rank[u] for u in ps] if ordered[v] else sorted([rank[u] for u in ps]))
+        data = cert.tobytes()
     else:
-        text = repr(("C", canonical_certificate(labels, preds, ordered)))
-    return hashlib.blake2b(text.encode(), digest_size=DIGEST_CHARS // 2).hexdigest()
+        data = repr(("C", canonical_certificate(labels, preds, ordered))).encode()
+    return hashlib.blake2b(data, digest_size=DIGEST_CHARS // 2).hexdigest()
 
 
 def _pred_colours(v, colours, preds, ordered) -> tuple[int, ...]:
@@ -140,21 +208,28 @@ def merkle(labels, preds, ordered) -> list[int]:
 
 def two_pass(labels, preds, ordered, order=None) -> list[int]:
     """Merkle colours, then a top-down pass mixing in the consumers' colours (splits resamples of
-    one parent that feed different lines, which the bottom-up pass alone cannot tell apart)."""
+    one parent that feed different lines, which the bottom-up pass alone cannot tell apart).
+    Written out for speed; the values are `_mix(label, input colours)` and `_mix(up, consumers)`."""
     order = topo_order(preds) if order is None else order
     up = [0] * len(labels)
     for v in order:
-        up[v] = _mix(labels[v], _pred_colours(v, up, preds, ordered))
+        ps = preds[v]
+        if len(ps) == 1:
+            up[v] = hash((labels[v], up[ps[0]]))
+        elif ordered[v]:
+            up[v] = hash((labels[v], *[up[u] for u in ps]))
+        else:
+            up[v] = hash((labels[v], *sorted([up[u] for u in ps])))
     down_items: list[list[int]] = [[] for _ in labels]
     colours = [0] * len(labels)
     for v in reversed(order):
         items = down_items[v]
         items.sort()
-        colours[v] = c = _mix(up[v], items)
+        colours[v] = c = hash((up[v], *items))
         ps = preds[v]
         if ordered[v]:
             for pos, u in enumerate(ps):
-                down_items[u].append(_mix(c, (pos + 1,)))
+                down_items[u].append(hash((c, pos + 1)))
         else:
             for u in ps:
                 down_items[u].append(c)

@@ -124,25 +124,35 @@ class ScalePermutedSpace:
 
     def _draw(self, rng: random.Random) -> Topology:
         n, n_out = self.num_blocks, len(self.output_levels)
+        n_in = n - n_out
         p = self.params
         out_levels = list(self.output_levels)
         rng.shuffle(out_levels)
-        levels = [rng.choice(self.levels) for _ in range(n - n_out)] + out_levels
+        levels = [rng.choice(self.levels) for _ in range(n_in)] + out_levels
         kinds = [rng.choice(self.kinds) for _ in range(n)]
-        kept = [n - n_out <= k and p.min_level <= levels[k] <= p.max_level for k in range(n)]
+        kept = [n_in <= k and p.min_level <= levels[k] <= p.max_level for k in range(n)]
+        # Block j0 is absorbed by the orphan rule after line k iff its last kept output line of
+        # the same level and kind comes at or after k (`_absorbed`, precomputed).
+        last_kept: dict[tuple[int, str], int] = {}
+        for j in range(n):
+            if kept[j]:
+                last_kept[levels[j], kinds[j]] = j
+        absorber = [last_kept.get((levels[j], kinds[j]), -1) for j in range(n)]
         # Later slots that can read a pending block: 2 per kept-output or intermediate line, minus
-        # 1 per intermediate line (it becomes pending itself).
+        # 1 per intermediate line (it becomes pending itself). capacity[k]: over lines after k.
+        capacity = [0] * (n + 1)
+        for j in range(n - 1, -1, -1):
+            capacity[j] = capacity[j + 1] + (2 if kept[j] else (1 if j < n_in else 0))
         pending: list[int] = [1]  # s1 must be read by a live line
         blocks = []
         for k in range(n):
             index = k + STEM_BLOCKS
-            must = [i for i in pending if not self._absorbed(i, k, levels, kinds, kept)]
-            capacity = sum(2 if kept[j] else (1 if j < n - n_out else 0) for j in range(k + 1, n))
-            counts = kept[k] or k < n - n_out
-            force = max(0, len(must) + (1 if k < n - n_out else 0) - capacity) if counts else 0
+            must = [i for i in pending if i < STEM_BLOCKS or absorber[i - STEM_BLOCKS] < k]
+            counts = kept[k] or k < n_in
+            force = max(0, len(must) + (1 if k < n_in else 0) - capacity[k + 1]) if counts else 0
             chosen = rng.sample(must, min(force, 2)) if force else []
             # A pruned output line must not read a block the orphan rule would otherwise rescue.
-            banned = set() if counts else {i for i in pending if i not in must}
+            banned = () if counts else [i for i in pending if i not in must]
             while len(chosen) < 2:
                 cand = rng.randrange(index)
                 if cand not in chosen and cand not in banned:
@@ -150,10 +160,11 @@ class ScalePermutedSpace:
             if counts:
                 pending = [i for i in pending if i not in chosen]
             if kept[k]:  # the orphan rule merges the pending blocks of this line's level and kind
-                pending = [i for i in pending if i < STEM_BLOCKS or (levels[i - STEM_BLOCKS], kinds[i - STEM_BLOCKS]) != (levels[k], kinds[k])]
-            if k < n - n_out:
+                lk = (levels[k], kinds[k])
+                pending = [i for i in pending if i < STEM_BLOCKS or (levels[i - STEM_BLOCKS], kinds[i - STEM_BLOCKS]) != lk]
+            if k < n_in:
                 pending.append(index)
-            blocks.append(BlockSpec(levels[k], kinds[k], (chosen[0], chosen[1]), k >= n - n_out))
+            blocks.append(BlockSpec(levels[k], kinds[k], (chosen[0], chosen[1]), k >= n_in))
         return Topology(tuple(blocks), p)
 
     @staticmethod
