@@ -75,3 +75,28 @@ def test_table_rows_cover_every_node():
     rows = arch.table()
     assert [r.name for r in rows] == [n.name for n in arch.graph.nodes()]
     assert sum(r.params for r in rows) == arch.params
+
+
+# Model Garden count_params() (tf-models-official 2.20): ResNet-50 + NASFPN(num_repeats=5);
+# RetinaNetModel with ResNet-50 + NASFPN(7) + RetinaNetHead(91 classes, 9 anchors); the
+# SegmentationModel of SpineNet-49 + SegmentationHead(level 3, 3 convs, 21 classes).
+@pytest.mark.parametrize("spec,overrides,params", [
+    ("nasfpn", {}, 45_171_136),
+    ("retinanet_resnet50_nasfpn", {}, 60_178_967),
+    ("segmentation_spinenet49", {}, 23_698_133),
+    ("segmentation_spinenet49", {"feature_fusion": "deeplabv3plus", "min_level": 2}, 24_026_901),
+])
+def test_decoder_and_head_params_equal_model_garden(spec, overrides, params):
+    assert archdsl.load(f"specs/{spec}.arch", {"input_size": 256, **overrides}).params == params
+
+
+def test_nasfpn_orphans_join_attention_lines_through_an_add():
+    g = archdsl.load("specs/nasfpn.arch", {"input_size": 256, "num_repeats": 2}).graph
+    for cell in (1, 2):  # Model Garden: cell inputs L5 and L7 are read by no line of the cell
+        p5, p7 = ("decoder.proj[5]", "decoder.proj[7]") if cell == 1 else ("decoder.cell[1].n9", "decoder.cell[1].n10")
+        assert g.inputs(f"decoder.cell[{cell}].n9.merge") == (f"decoder.cell[{cell}].n9.attention", p5)
+        assert g.inputs(f"decoder.cell[{cell}].n10.merge") == (f"decoder.cell[{cell}].n10.attention", p7)
+        assert g.is_orphan_edge(p5, f"decoder.cell[{cell}].n9.merge")
+        assert g.consumers(f"decoder.cell[{cell}].n9.attention") == (f"decoder.cell[{cell}].n9.merge",)
+    assert sorted(n.name for n in g.nodes() if n.name.endswith(".merge")) == sorted(
+        f"decoder.cell[{c}].n{k}.merge" for c in (1, 2) for k in (9, 10))

@@ -273,3 +273,11 @@ def test_comments_anywhere_survive(rnd):
     (before, cb), (after, ca) = parse_with_comments(text), parse_with_comments(out)
     assert same_ast(before, after)
     assert Counter(c.text for c in cb) == Counter(c.text for c in ca)
+
+
+def test_merge_orphans_from_round_trips():
+    text = ("arch a() {\n  fuse resample nasfpn(8), merge orphans from x, p[3], r.s {\n"
+            "    y = add -> act at L1 <- x, p[3] output\n  }\n  return y\n}\n")
+    out = format_text(text)
+    assert "merge orphans from x, p[3], r.s {" in out
+    assert same_ast(parse(out), parse(text))

@@ -16,7 +16,7 @@ import sys
 from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace
 
-KEYWORDS = ("arch", "as", "at", "block", "by", "combine", "defaults", "for", "fuse", "import", "in", "input",
+KEYWORDS = ("arch", "as", "at", "block", "by", "combine", "defaults", "for", "from", "fuse", "import", "in", "input",
             "let", "merge", "orphans", "output", "repeat", "resample", "return", "scaled", "stochastic_depth",
             "widths")
 CONSTANTS = ("true", "false")

@@ -6,8 +6,10 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 `post_hoc[3]`, `coarser[6]` and `norm[3]`. The RetinaNet head's shared tower convs
 `classnet-conv_i` are the sharing groups `classnet.i` (one Keras layer, named after its first
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
-predictors `scores`/`boxes` are the sharing groups of the same names. Everything sits under the
-component's prefix in the target (`decoder.`, `head.`).
+predictors `scores`/`boxes` are the sharing groups of the same names. The SegmentationHead's
+`segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn`, its deeplabv3plus fusion
+conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
+under the component's prefix in the target (`decoder.`, `head.`).
 """
 
 from __future__ import annotations
@@ -67,3 +69,21 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
                 copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
         copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
     return copied
+
+
+def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> int:
+    """SegmentationHead (no fusion or deeplabv3plus, regular convs); build it (call it) first."""
+    cfg = source.get_config()
+    fusion = cfg.get("feature_fusion")
+    if fusion not in (None, "deeplabv3plus") or cfg.get("use_depthwise_convolution"):
+        raise fail(f"only SegmentationHead with feature_fusion None or 'deeplabv3plus' and regular "
+                   f"convs is supported, not {fusion!r}")
+    if not source.built:
+        raise fail("the SegmentationHead is not built yet: call the model once first")
+    pairs = [(conv, f"tower.{i}.conv") for i, conv in enumerate(source._convs)]
+    pairs += [(norm, f"tower.{i}.bn") for i, norm in enumerate(source._norms)]
+    if fusion == "deeplabv3plus":
+        pairs += [(source._dlv3p_conv, "fusion.conv"), (source._dlv3p_norm, "fusion.bn")]
+    pairs.append((source._classifier, "logits"))
+    return sum(copy(layer, _layer(target, prefix + ours, f"`{layer.name}`"), prefix + ours)
+               for layer, ours in pairs)

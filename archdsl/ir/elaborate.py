@@ -35,6 +35,7 @@ class _Fuse:
     combine: ast.Chain | None
     orphans: bool
     drop: float
+    seeds: list = field(default_factory=list)  # bindings named by `merge orphans from`
     lines: list[FuseLine] = field(default_factory=list)
     blocks: list[Stub] = field(default_factory=list)
 
@@ -60,6 +61,7 @@ class Elaborator:
         self.max_nodes = self.limits.max_nodes
         self.stubs: list[Stub] = []
         self.sections: list[FuseSection] = []
+        self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
         # Loop iterations and template calls so far: they count against max_nodes too, since
@@ -82,7 +84,12 @@ class Elaborator:
         except ArchError as exc:
             self.diags.extend(exc.diagnostics)
             return None
-        graph.sections = tuple(self.sections)
+        try:
+            graph.sections = tuple(replace(s, seeds=_seed_names(b, span))
+                                   for s, (b, span) in zip(self.sections, self.seeds))
+        except ArchError as exc:
+            self.diags.extend(exc.diagnostics)
+            return None
         graph.params = dict(scope.values)
         return graph
 
@@ -167,6 +174,7 @@ class Elaborator:
                 fuse.combine = clause.value
             elif clause.kind == "orphans":
                 fuse.orphans = True
+                fuse.seeds = [ref(frame.ns, r, self._index(r, frame)) for r in clause.value or ()]
             else:
                 fuse.drop = coerce(evaluate(clause.value, frame.scope), "float", "stochastic depth", clause.span)
         inner = replace(frame, fuse=fuse)
@@ -175,6 +183,7 @@ class Elaborator:
         for i, block in enumerate(fuse.blocks, start=1):  # Model Garden: rate * i / number of blocks
             block.bound["drop_rate"] = fuse.drop * i / len(fuse.blocks)
         self.sections.append(FuseSection(tuple(fuse.lines), fuse.orphans, fuse.rule))
+        self.seeds.append((fuse.seeds, stmt.span))
 
     # ---- node lines
     def _node_stmt(self, stmt: ast.NodeStmt, frame: _Frame) -> None:
@@ -218,8 +227,8 @@ class Elaborator:
         stages = list(stmt.chain.stages)
         first = stages[0]
         combine_given = isinstance(first, ast.Stage) and first.op in ("add", "concat", "attention")
-        head = [] if combine_given else list(fuse.combine.stages if fuse.combine else ())
-        if not combine_given and not head:
+        head = [] if combine_given or len(parents) == 1 else list(fuse.combine.stages if fuse.combine else ())
+        if not combine_given and not head and len(parents) > 1:
             head = [ast.Stage("add", (), stmt.span, stmt.span)]
         channels = self._target_channels(stages[1 if combine_given else 0:], frame, level, stmt)
         act = frame.defaults.get("act", {}).get("fn", "relu")
@@ -285,6 +294,8 @@ class Elaborator:
             found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
             if found and isinstance(chosen, str) and chosen in SIGNATURES:
                 stage, sig = replace(stage, op=chosen), SIGNATURES[chosen]
+            elif found and isinstance(chosen, str) and chosen in self.module.symbols:
+                stage = replace(stage, op=chosen)  # a string parameter naming a template
         if sig is None:
             return self._call(stage, inputs, frame, name)
         multi = sig.op in n.MULTI_INPUT_OPS
@@ -386,6 +397,18 @@ def _unique(name: str, used: set[str]) -> str:
         candidate = f"{name}_{k}"
     used.add(candidate)
     return candidate
+
+
+def _seed_names(bindings: list, span: Span) -> tuple[str, ...]:
+    """The nodes `merge orphans from a, feats` names: a family gives its levels in order."""
+    from archdsl.ir.resolve import deref, node_of
+
+    names: list[str] = []
+    for b in bindings:
+        target = deref(b)
+        members = [target[k] for k in sorted(target)] if isinstance(target, dict) else [b]
+        names.extend(node_of(m, span) for m in members)
+    return tuple(names)
 
 
 def _outputs(returned: Binding, span: Span) -> dict:

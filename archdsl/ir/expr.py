@@ -51,10 +51,19 @@ def _int(x: Value) -> int:
     return int(x)
 
 
+def _pow(x: Value, y: Value) -> Value:
+    """x ** y; integer powers are exact, and checked before they are computed (no 10 ** 10 ** 9)."""
+    if isinstance(x, int) and isinstance(y, int) and y >= 0:
+        if abs(x) > 1 and y > 63:
+            raise OverflowError("result too large")
+        return x**y
+    return math.pow(x, y)
+
+
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     "int": _int, "float": float, "ceil": math.ceil, "floor": math.floor, "round": round,
     "min": min, "max": max, "abs": abs, "log": math.log, "exp": math.exp, "sqrt": math.sqrt,
-    "log2": math.log2,
+    "log2": math.log2, "pow": _pow,
 }
 
 _BINOPS: dict[str, Callable[[Value, Value], Value]] = {

@@ -33,6 +33,7 @@ class FuseSection:
     lines: tuple[FuseLine, ...]
     merge_orphans: bool
     rule: str  # the resample rule: 'alpha' or 'nasfpn'
+    seeds: tuple[str, ...] = ()  # `merge orphans from ...`: the first orphan candidates, in order
 
 
 @dataclass
@@ -54,6 +55,9 @@ class ArchGraph:
             if name not in self._g:
                 raise KeyError(f"unknown node {name!r}")
         self._g.add_edge(src, dst, pos=pos, orphan=orphan)
+
+    def remove_edge(self, src: str, dst: str) -> None:
+        self._g.remove_edge(src, dst)
 
     def replace_node(self, node: Node) -> None:
         self._g.nodes[node.name]["node"] = node

@@ -25,6 +25,7 @@ class Op(str, Enum):
     ACT = "act"
     MAXPOOL = "maxpool"
     UPSAMPLE = "upsample"
+    RESIZE = "resize"
     ADD = "add"
     CONCAT = "concat"
     ATTENTION = "attention"
@@ -118,6 +119,12 @@ class UpsampleAttrs:
 
 
 @dataclass(frozen=True, slots=True)
+class ResizeAttrs(UpsampleAttrs):
+    """Bilinear upsampling by `factor` (`tf.image.resize`, half-pixel centers), as Model Garden's
+    SegmentationHead resizes the decoder feature; an upsampling, so levels and shapes follow."""
+
+
+@dataclass(frozen=True, slots=True)
 class NoAttrs:
     """For ops without settings: add, concat, attention, global_pool, identity."""
 
@@ -168,12 +175,12 @@ class ResampleAttrs:
             raise ValueError(f"alpha must be in (0, 8], got {self.alpha}")
 
 
-Attrs = Union[InputAttrs, ConvAttrs, BatchNormAttrs, ActAttrs, PoolAttrs, UpsampleAttrs, NoAttrs,
+Attrs = Union[InputAttrs, ConvAttrs, BatchNormAttrs, ActAttrs, PoolAttrs, UpsampleAttrs, ResizeAttrs, NoAttrs,
               BlockAttrs, ResampleAttrs, DropAttrs]
 
 ATTRS_OF: dict[Op, type] = {
     Op.INPUT: InputAttrs, Op.CONV: ConvAttrs, Op.BN: BatchNormAttrs, Op.ACT: ActAttrs,
-    Op.MAXPOOL: PoolAttrs, Op.UPSAMPLE: UpsampleAttrs, Op.ADD: NoAttrs, Op.CONCAT: NoAttrs,
+    Op.MAXPOOL: PoolAttrs, Op.UPSAMPLE: UpsampleAttrs, Op.RESIZE: ResizeAttrs, Op.ADD: NoAttrs, Op.CONCAT: NoAttrs,
     Op.ATTENTION: NoAttrs, Op.GLOBAL_POOL: NoAttrs, Op.IDENTITY: NoAttrs,
     Op.BOTTLENECK: BlockAttrs, Op.RESIDUAL: BlockAttrs, Op.RESAMPLE: ResampleAttrs,
     Op.DROP_PATH: DropAttrs,

@@ -50,6 +50,8 @@ SIGNATURES: dict[str, Signature] = {
                          "max pooling, 'same' padding: maxpool 3x3 /2"),
     "upsample": Signature(n.Op.UPSAMPLE, ("factor",), {"factor": P("int", 2)},
                           "nearest-neighbour upsampling: upsample 2"),
+    "resize": Signature(n.Op.RESIZE, ("factor",), {"factor": P("int", 2)},
+                        "bilinear upsampling (tf.image.resize): resize 4"),
     "add": Signature(n.Op.ADD, (), {}, "element-wise sum of all inputs"),
     "concat": Signature(n.Op.CONCAT, (), {}, "channel concatenation of all inputs"),
     "attention": Signature(n.Op.ATTENTION, (), {},
@@ -173,6 +175,7 @@ _BUILDERS: dict[n.Op, Callable[..., n.Attrs]] = {
     n.Op.ACT: lambda v, *_: n.ActAttrs(v["fn"]),
     n.Op.MAXPOOL: lambda v, *_: n.PoolAttrs(v["kernel"], v["stride"] or v["kernel"]),
     n.Op.UPSAMPLE: lambda v, *_: n.UpsampleAttrs(v["factor"]),
+    n.Op.RESIZE: lambda v, *_: n.ResizeAttrs(v["factor"]),
     n.Op.BOTTLENECK: _block,
     n.Op.RESIDUAL: _block,
     **{op: (lambda v, *_: n.NoAttrs()) for op in

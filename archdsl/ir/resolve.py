@@ -196,7 +196,7 @@ def expected_level(op: n.Op, bound: Bound, attrs: n.Attrs | None, in_levels: lis
         return None
     base = in_levels[0]
     stride = _stride(op, bound, attrs)
-    if op is n.Op.UPSAMPLE:
+    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
         return base - _log2(stride, "upsampling factor", span)
     return base + _log2(stride, "stride", span)
 
@@ -206,7 +206,7 @@ def _stride(op: n.Op, bound: Bound, attrs: n.Attrs | None) -> int:
         if isinstance(attrs, n.UpsampleAttrs):
             return attrs.factor
         return getattr(attrs, "stride", 1)
-    if op is n.Op.UPSAMPLE:
+    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
         return bound["factor"]
     if op is n.Op.MAXPOOL:
         return bound["stride"] or bound["kernel"]

@@ -1,6 +1,7 @@
 """The few Keras layers archdsl needs that tf-keras does not ship: stochastic depth (Model
 Garden's formula), nearest upsampling by reshape + tile (Model Garden's `nearest_upsampling`,
-whose gradient XLA compiles, unlike `UpSampling2D`'s resize op) and NAS-FPN's global attention. Registered as serializable under the
+whose gradient XLA compiles, unlike `UpSampling2D`'s resize op), bilinear resizing (the
+segmentation head's `tf.image.resize`) and NAS-FPN's global attention. Registered as serializable under the
 `archdsl` package so `.keras` files load without `custom_objects`.
 """
 
@@ -65,6 +66,27 @@ class NearestUpsampling(tf_keras.layers.Layer):
         b, h, w, c = tf.TensorShape(input_shape).as_list()
         return tf.TensorShape([b, None if h is None else h * self.factor,
                                None if w is None else w * self.factor, c])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class BilinearResize(tf_keras.layers.Layer):
+    """Bilinear upsampling by `factor` with `tf.image.resize` (half-pixel centers), the call
+    Model Garden's SegmentationHead makes to bring the decoder feature to the low-level size."""
+
+    def __init__(self, factor: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.factor = int(factor)
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        h, w = inputs.shape[1], inputs.shape[2]  # static where known, so shapes stay known
+        size = [h * self.factor, w * self.factor] if h and w else tf.shape(inputs)[1:3] * self.factor
+        return tf.cast(tf.image.resize(inputs, size, method=tf.image.ResizeMethod.BILINEAR), inputs.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return NearestUpsampling.compute_output_shape(self, input_shape)  # type: ignore[arg-type]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}

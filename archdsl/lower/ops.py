@@ -14,7 +14,7 @@ from typing import Any, Callable
 import tf_keras
 
 from archdsl.ir import nodes as n
-from archdsl.lower.layers import DropPath, GlobalAttention, NearestUpsampling
+from archdsl.lower.layers import BilinearResize, DropPath, GlobalAttention, NearestUpsampling
 
 Builder = Callable[[Any, str], tf_keras.layers.Layer]
 
@@ -63,6 +63,10 @@ def upsample(a: n.UpsampleAttrs, name: str) -> tf_keras.layers.Layer:
     return NearestUpsampling(a.factor, name=name)
 
 
+def resize(a: n.ResizeAttrs, name: str) -> tf_keras.layers.Layer:
+    return BilinearResize(a.factor, name=name)
+
+
 def add(a: n.NoAttrs, name: str) -> tf_keras.layers.Layer:
     return tf_keras.layers.Add(name=name)
 
@@ -89,6 +93,6 @@ def drop_path(a: n.DropAttrs, name: str) -> tf_keras.layers.Layer:
 
 LOWERINGS: dict[n.Op, Builder] = {
     n.Op.CONV: conv, n.Op.BN: bn, n.Op.ACT: act, n.Op.MAXPOOL: maxpool, n.Op.UPSAMPLE: upsample,
-    n.Op.ADD: add, n.Op.CONCAT: concat, n.Op.ATTENTION: attention, n.Op.GLOBAL_POOL: global_pool,
-    n.Op.IDENTITY: identity, n.Op.DROP_PATH: drop_path,
+    n.Op.RESIZE: resize, n.Op.ADD: add, n.Op.CONCAT: concat, n.Op.ATTENTION: attention,
+    n.Op.GLOBAL_POOL: global_pool, n.Op.IDENTITY: identity, n.Op.DROP_PATH: drop_path,
 }

@@ -71,7 +71,7 @@ def _shape(node: n.Node, ins: list[Shape], g, image: Shape) -> tuple[Shape, str 
         return Shape(math.ceil(first.height / a.stride), math.ceil(first.width / a.stride), out), None
     if isinstance(a, n.PoolAttrs):
         return Shape(math.ceil(first.height / a.stride), math.ceil(first.width / a.stride), first.channels), None
-    if isinstance(a, n.UpsampleAttrs):
+    if isinstance(a, n.UpsampleAttrs):  # nearest `upsample` and bilinear `resize`
         return Shape(first.height * a.factor, first.width * a.factor, first.channels), None
     if node.op is n.Op.GLOBAL_POOL:
         return Shape(1, 1, first.channels), None

@@ -167,10 +167,11 @@ class For:
 
 @dataclass(frozen=True, slots=True)
 class FuseClause:
-    """kind: 'resample' (value: Stage), 'combine' (value: Chain), 'orphans', 'drop' (value: Expr)."""
+    """kind: 'resample' (value: Stage), 'combine' (value: Chain), 'orphans' (value: the `from`
+    refs, or None), 'drop' (value: Expr)."""
 
     kind: str
-    value: Stage | Chain | Expr | None
+    value: Stage | Chain | Expr | tuple[Ref, ...] | None
     span: Span
 
 

@@ -202,7 +202,8 @@ class _ToAst(Transformer_NonRecursive):
         return ast.FuseClause("combine", c[0], self._span(meta))
 
     def fuse_orphans(self, meta, c):
-        return ast.FuseClause("orphans", None, self._span(meta))
+        seeds = tuple(r for r in c if r is not None)  # `from a, b`: the candidates, in order
+        return ast.FuseClause("orphans", seeds or None, self._span(meta))
 
     def fuse_drop(self, meta, c):
         return ast.FuseClause("drop", c[0], self._span(meta))

@@ -172,7 +172,8 @@ def _fuse_clause(c: ast.FuseClause) -> str:
     if c.kind == "combine":
         return f"combine {format_chain(c.value)}"
     if c.kind == "orphans":
-        return "merge orphans"
+        seeds = c.value if isinstance(c.value, tuple) else ()
+        return "merge orphans" + (" from " + ", ".join(format_ref(r) for r in seeds) if seeds else "")
     return f"stochastic_depth {format_expr(c.value)}"
 
 

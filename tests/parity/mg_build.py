@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import tf_keras
-from official.vision.modeling import retinanet_model
+from official.vision.modeling import retinanet_model, segmentation_model
 from official.vision.modeling.backbones import resnet, spinenet
 from official.vision.modeling.decoders import fpn, nasfpn
-from official.vision.modeling.heads import dense_prediction_heads
+from official.vision.modeling.heads import dense_prediction_heads, segmentation_heads
 from official.vision.modeling.layers import detection_generator
 
 
@@ -44,6 +44,14 @@ def retinanet(backbone, decoder, activation: str, num_convs: int = 4, filters: i
         num_convs=num_convs, num_filters=filters, activation=activation)
     return retinanet_model.RetinaNetModel(backbone, decoder, head,
                                           detection_generator.MultilevelDetectionGenerator())
+
+
+def segmentation(backbone, activation: str, fusion: str | None = None, level: int = 3, num_convs: int = 3,
+                 num_classes: int = 21, low_level: int = 2):
+    head = segmentation_heads.SegmentationHead(
+        num_classes=num_classes, level=level, num_convs=num_convs, feature_fusion=fusion,
+        low_level=low_level, activation=activation)
+    return segmentation_model.SegmentationModel(backbone, None, head)
 
 
 def run_retinanet(model, x):
