@@ -29,8 +29,7 @@ def atomic_path(dest: str | os.PathLike, *, directory: bool = False) -> Iterator
 
     With `directory=True` the temporary path is an empty directory (for SavedModels); an existing
     destination directory is swapped out and removed only after the new one is in place."""
-    target = Path(os.path.realpath(dest))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(os.path.realpath(dest))  # the destination's directory must exist
     prefix = f".{target.name}-"
     if directory:
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 from pathlib import Path
+
+from archdsl.fileio import write_atomic
 
 
 def register(sub) -> None:
@@ -95,16 +95,3 @@ def cmd_sample(args) -> int:
     write_atomic(out / "manifest.jsonl", "".join(manifest))
     print(file=sys.stderr)
     return 0
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` in one step: readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -9,9 +9,10 @@ render never leaves a half-written file.
 from __future__ import annotations
 
 import os
-import tempfile
 
 import graphviz
+
+from archdsl.fileio import write_atomic
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 INSTALL_HINT = ("Graphviz's `dot` executable was not found; install Graphviz (e.g. `apt-get install graphviz` "
@@ -42,21 +43,6 @@ def write(source: str, path: str) -> str:
     """Write `source` rendered in the format of `path`'s extension; atomically."""
     fmt = format_of(path)
     data = source.encode("utf-8") if fmt == "dot" else pipe(source, fmt)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".archdsl-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data)
     return path
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
