@@ -11,6 +11,7 @@ statement so one run reports every independent mistake.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -118,9 +119,11 @@ class Elaborator:
             scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
             frame.widths = {}
             for lvl, width in stmt.entries:
-                w = evaluate(width, frame.scope)
-                frame.widths[coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)] = \
-                    int(coerce(w, "float", "a width", width.span) * scale)  # Model Garden truncates
+                w = coerce(evaluate(width, frame.scope), "float", "a width", width.span) * scale
+                if not math.isfinite(w):
+                    raise ArchError(error(f"width {w} is not a finite number", width.span))
+                key = coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)
+                frame.widths[key] = int(w)  # Model Garden truncates
             frame.scope.values["widths"] = dict(frame.widths)
         elif isinstance(stmt, ast.Input):
             self._input(stmt, frame)

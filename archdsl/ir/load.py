@@ -63,7 +63,8 @@ class Module:
         return self.symbols[name]
 
 
-def _read(path: Path, span: Span | None, max_bytes: int = MAX_FILE_BYTES) -> str:
+def read_spec(path: Path, span: Span | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """A spec file's text, bounded by `max_bytes` (also for pipes and devices), or an ArchError."""
     too_big = f"{_display(path)} is larger than {max_bytes:,} bytes"
     hint = "the limit is max_file_bytes (--max-file-bytes)"
     try:
@@ -108,7 +109,7 @@ class _Loader:
             raise ArchError(error(f"import cycle: {chain}", span))
         if real in self.cache:
             return self.cache[real]
-        text = _read(path, span, self.limits.max_file_bytes)
+        text = read_spec(path, span, self.limits.max_file_bytes)
         module = Module(_display(path), parse(text, _display(path), self.limits))
         diags, import_failed = [], False
         for item in module.file.items:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from collections import Counter
 
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic
+from archdsl.ir.load import read_spec
 
 
 def register(sub) -> None:
@@ -47,8 +49,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:
-            with open(path, encoding="utf-8", newline="") as f:
-                text = f.read()
+            text = read_spec(Path(path))  # bounded by max_file_bytes, like every other reader
             out = format_source(text, path)
         except ArchError as exc:
             print(exc.render(), file=sys.stderr)
