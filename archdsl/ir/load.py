@@ -161,7 +161,7 @@ class _Loader:
                                   hint="write the path relative to this file"))
         target = (path.parent / item.path).resolve()
         if not any(target == r or r in target.parents for r in self.roots):
-            roots = ", ".join(str(r) for r in self.roots)
+            roots = ", ".join(_display(r) for r in self.roots)
             raise ArchError(error(f"import `{item.path}` leaves the spec search path", item.span,
                                   hint=f"the search path is: {roots} (add a directory with -I)"))
         return target
