@@ -10,7 +10,6 @@ under a second for every rejection. Tests assert the diagnostics only; the times
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys

@@ -21,7 +21,7 @@ from archdsl.ir.expr import Scope, coerce, evaluate
 from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
 from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
-from archdsl.ir.resolve import Binding, LazyRef, Namespace, NodeName, Record, Stub, build_graph, ref
+from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.syntax import ast
 

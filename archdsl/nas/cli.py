@@ -10,7 +10,6 @@ manifest last, so an interrupted run never leaves a partial spec or a manifest n
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
