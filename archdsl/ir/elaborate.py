@@ -18,27 +18,16 @@ from typing import Any
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
 from archdsl.ir.expr import Scope, coerce, evaluate
-from archdsl.ir.graph import ArchGraph, FuseLine, FuseSection
+from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
-from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
+from archdsl.ir.ops import SIGNATURES, bind
+from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.syntax import ast
 
 MAX_NODES = DEFAULT.max_nodes
 MAX_DEPTH = DEFAULT.max_template_depth
-
-
-@dataclass
-class _Fuse:
-    rule: str
-    rule_args: dict
-    combine: ast.Chain | None
-    orphans: bool
-    drop: float
-    seeds: list = field(default_factory=list)  # bindings named by `merge orphans from`
-    lines: list[FuseLine] = field(default_factory=list)
-    blocks: list[Stub] = field(default_factory=list)
 
 
 @dataclass
@@ -50,12 +39,12 @@ class _Frame:
     defaults: dict[str, dict] = field(default_factory=dict)
     widths: dict[int, int] | None = None
     depth: int = 0
-    fuse: _Fuse | None = None
+    fuse: FuseState | None = None
     returned: Binding | None = None
     inputs: dict[str, Binding] = field(default_factory=dict)  # a template's inputs, by name
 
 
-class Elaborator:
+class Elaborator(FuseSections):
     def __init__(self, module: Module, max_nodes: int | None = None, *, limits: Limits = DEFAULT):
         self.module = module
         self.limits = limits if max_nodes is None else replace(limits, max_nodes=max_nodes)
@@ -86,7 +75,7 @@ class Elaborator:
             self.diags.extend(exc.diagnostics)
             return None
         try:
-            graph.sections = tuple(replace(s, seeds=_seed_names(b, span))
+            graph.sections = tuple(replace(s, seeds=seed_names(b, span))
                                    for s, (b, span) in zip(self.sections, self.seeds))
         except ArchError as exc:
             self.diags.extend(exc.diagnostics)
@@ -114,7 +103,7 @@ class Elaborator:
                 sig = SIGNATURES.get(stage.op)
                 if sig is None:
                     raise ArchError(error(f"unknown op `{stage.op}` in defaults", stage.op_span))
-                frame.defaults[stage.op] = _explicit(stage, sig, frame)
+                frame.defaults[stage.op] = bind(stage, sig, frame.scope, {}, fill=False)  # as written
         elif isinstance(stmt, ast.Widths):
             scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
             frame.widths = {}
@@ -163,31 +152,6 @@ class Elaborator:
             self._body(stmt.body, inner)
             frame.returned = inner.returned or frame.returned
 
-    def _fuse(self, stmt: ast.Fuse, frame: _Frame) -> None:
-        fuse = _Fuse("alpha", {"alpha": 0.5}, None, False, 0.0)
-        for clause in stmt.clauses:
-            if clause.kind == "resample":
-                stage = clause.value
-                sig = RESAMPLE_RULES.get(stage.op)
-                if sig is None:
-                    raise ArchError(error(f"unknown resample rule `{stage.op}`", stage.op_span,
-                                          hint="rules: " + ", ".join(RESAMPLE_RULES)))
-                fuse.rule, fuse.rule_args = stage.op, bind(stage, sig, frame.scope, {})
-            elif clause.kind == "combine":
-                fuse.combine = clause.value
-            elif clause.kind == "orphans":
-                fuse.orphans = True
-                fuse.seeds = [ref(frame.ns, r, self._index(r, frame)) for r in clause.value or ()]
-            else:
-                fuse.drop = coerce(evaluate(clause.value, frame.scope), "float", "stochastic depth", clause.span)
-        inner = replace(frame, fuse=fuse)
-        self._body(stmt.body, inner)
-        frame.returned = inner.returned or frame.returned
-        for i, block in enumerate(fuse.blocks, start=1):  # Model Garden: rate * i / number of blocks
-            block.bound["drop_rate"] = fuse.drop * i / len(fuse.blocks)
-        self.sections.append(FuseSection(tuple(fuse.lines), fuse.orphans, fuse.rule))
-        self.seeds.append((fuse.seeds, stmt.span))
-
     # ---- node lines
     def _node_stmt(self, stmt: ast.NodeStmt, frame: _Frame) -> None:
         index = None
@@ -220,50 +184,6 @@ class Elaborator:
             raise ArchError(error(f"two outputs at L{level}", stmt.span,
                                   notes=[Note(f"the first output at L{level} is defined here", first)]))
         frame.ns.outputs[level] = (result, stmt.span)
-
-    def _fuse_line(self, stmt, frame, base, level, parents) -> Binding:
-        fuse = frame.fuse
-        if level is None:
-            raise ArchError(error("a line in a fuse section needs a level", stmt.span, hint="add `at L<n>`"))
-        if not parents:
-            raise ArchError(error("a line in a fuse section needs parents", stmt.span, hint="add `<- a, b`"))
-        stages = list(stmt.chain.stages)
-        first = stages[0]
-        combine_given = isinstance(first, ast.Stage) and first.op in ("add", "concat", "attention")
-        head = [] if combine_given or len(parents) == 1 else list(fuse.combine.stages if fuse.combine else ())
-        if not combine_given and not head and len(parents) > 1:
-            head = [ast.Stage("add", (), stmt.span, stmt.span)]
-        channels = self._target_channels(stages[1 if combine_given else 0:], frame, level, stmt)
-        act = frame.defaults.get("act", {}).get("fn", "relu")
-        attrs = _checked(stmt.span, "resample", lambda: n.ResampleAttrs(
-            fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), _bn(frame.defaults)))
-        resampled: list[Binding] = []
-        for i, parent in enumerate(parents):
-            name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
-            self._add(Stub(name, n.Op.RESAMPLE, [parent], frame.ns.prefix + base, stmt.span,
-                           attrs=attrs, level=level))
-            resampled.append(NodeName(name))
-        start = len(self.stubs)
-        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt)
-        made = self.stubs[start:]
-        blocks = [s for s in made if s.op in n.BLOCK_OPS]
-        fuse.blocks.extend(blocks[:1])
-        if made:
-            fuse.lines.append(FuseLine(made[-1].name, made[0].name, stmt.output))
-        return result
-
-    def _target_channels(self, stages, frame, level, stmt) -> int:
-        if frame.fuse.rule == "nasfpn":
-            return frame.fuse.rule_args["filters"]
-        stage = next((s for s in stages if isinstance(s, ast.Stage)), None)
-        if stage is None or stage.op not in ("bottleneck", "residual"):
-            raise ArchError(error("resample alpha needs a block (bottleneck or residual) after the combine",
-                                  stmt.span, hint="the block's width sets the resampled width"))
-        bound = _explicit(stage, SIGNATURES[stage.op], frame)
-        filters = bound.get("filters") or (frame.widths or {}).get(level)
-        if filters is None:
-            raise ArchError(error(f"no width for L{level}: give the block's filters", stage.span))
-        return 4 * filters if stage.op == "bottleneck" else filters
 
     def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt) -> Binding:
         flat = self._unroll(stages, frame, "")
@@ -375,24 +295,6 @@ class Elaborator:
                                   hint="check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
 
 
-def _explicit(stage: ast.Stage, sig, frame: _Frame) -> dict:
-    """A stage's arguments as written, with nothing filled in (for `defaults` and targets)."""
-    return bind(stage, sig, frame.scope, {}, fill=False)
-
-
-def _checked(span: Span, what: str, make):
-    """Build attrs whose invariants a user's values can break, as a located error."""
-    try:
-        return make()
-    except ValueError as exc:
-        raise ArchError(error(f"invalid {what}: {exc}", span)) from None
-
-
-def _bn(defaults: dict) -> n.BatchNormAttrs:
-    d = defaults.get("bn", {})
-    return n.BatchNormAttrs(d.get("momentum", 0.99), d.get("epsilon", 1e-3), d.get("sync", False))
-
-
 def _unique(name: str, used: set[str]) -> str:
     candidate, k = name, 1
     while candidate in used:
@@ -400,18 +302,6 @@ def _unique(name: str, used: set[str]) -> str:
         candidate = f"{name}_{k}"
     used.add(candidate)
     return candidate
-
-
-def _seed_names(bindings: list, span: Span) -> tuple[str, ...]:
-    """The nodes `merge orphans from a, feats` names: a family gives its levels in order."""
-    from archdsl.ir.resolve import deref, node_of
-
-    names: list[str] = []
-    for b in bindings:
-        target = deref(b)
-        members = [target[k] for k in sorted(target)] if isinstance(target, dict) else [b]
-        names.extend(node_of(m, span) for m in members)
-    return tuple(names)
 
 
 def _outputs(returned: Binding, span: Span) -> dict:
