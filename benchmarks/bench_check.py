@@ -87,8 +87,8 @@ Both print {params:,} params. Runs alternate, so drift on a shared machine hits 
 | **speed-up** | **{b / a:.0f}x** (goal: 40x) | |
 
 Load from other jobs on the machine slows the TensorFlow side most (importing TensorFlow and
-building ~100 Keras layers), so the ratio moves with the machine's load; the worst ratio seen on
-the 2-core project machine, against a quiet Model Garden run, was 35x.
+building ~100 Keras layers), so the ratio moves with the machine's load: measure on a quiet
+machine (`uptime`). On a loaded machine this session saw 65-68x; on a quiet one, the figure above.
 """
 
 
