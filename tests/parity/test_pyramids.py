@@ -69,7 +69,7 @@ def _retinanet_case(spec, size, reference, rng, **overrides):
     _check(arch, ours, reference, lambda x: mg.run_retinanet(reference, x), size, rng)
 
 
-@pytest.mark.parametrize("model_id,convs,filters", [("49", 4, 256), ("96", 4, 256), ("190", 7, 512)])
+@pytest.mark.parametrize("model_id,convs,filters", [("49", 4, 256), ("96", 4, 256), ("143", 4, 256), ("190", 7, 512)])
 def test_retinanet_spinenet(model_id, convs, filters):
     tf_keras.backend.clear_session()
     rng, size = np.random.default_rng(2), 256
