@@ -16,9 +16,8 @@ tf_keras = pytest.importorskip("tf_keras")
 pytest.importorskip("official.vision.modeling.decoders.nasfpn")
 
 import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
-from test_pyramids import _check, _retinanet_case  # noqa: E402
+from test_pyramids import _backbone_decoder_case, _retinanet_case  # noqa: E402
 
-from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 
 SIZE = 128
 
@@ -33,13 +32,7 @@ def test_resnet50_nasfpn(activation):
     assert g.inputs("decoder.cell[1].n10.merge") == ("decoder.cell[1].n10.attention", "decoder.proj[7]")
     backbone = mg.resnet50(SIZE, activation)
     decoder = mg.nasfpn_decoder(backbone, activation, repeats=5)
-    ours = arch.to_keras()
-    assert ours.count_params() == backbone.count_params() + decoder.count_params() == arch.params
-    mg.randomise_bn(backbone, rng)
-    mg.randomise_bn(decoder, rng)
-    copied = transfer_weights(backbone, ours, "backbone.") + transfer_weights(decoder, ours, "decoder.")
-    assert copied == len(backbone.weights) + len(decoder.weights)
-    _check(arch, ours, decoder, lambda x: decoder(backbone(x, training=False), training=False), SIZE, rng)
+    _backbone_decoder_case(arch, backbone, decoder, SIZE, rng)
 
 
 def test_retinanet_resnet50_nasfpn():

@@ -30,6 +30,17 @@ def _check(arch, ours, reference, want_fn, size, rng):
     assert all(d <= TOL for d in diffs.values()), diffs
 
 
+def _backbone_decoder_case(arch, backbone, decoder, size, rng):
+    """A Model Garden backbone + decoder against the archdsl spec: params, transfer, outputs."""
+    ours = arch.to_keras()
+    assert ours.count_params() == backbone.count_params() + decoder.count_params() == arch.params
+    mg.randomise_bn(backbone, rng)
+    mg.randomise_bn(decoder, rng)
+    copied = transfer_weights(backbone, ours, "backbone.") + transfer_weights(decoder, ours, "decoder.")
+    assert copied == len(backbone.weights) + len(decoder.weights)
+    _check(arch, ours, decoder, lambda x: decoder(backbone(x, training=False), training=False), size, rng)
+
+
 @pytest.mark.parametrize("activation", ["swish", "relu"])
 def test_resnet50(activation):
     tf_keras.backend.clear_session()
@@ -49,13 +60,7 @@ def test_resnet50_fpn(fusion):
     arch = archdsl.load("specs/fpn.arch", {"input_size": size, "fusion": fusion})
     backbone = mg.resnet50(size, "swish")
     decoder = mg.fpn_decoder(backbone, "swish", "sum" if fusion == "add" else "concat")
-    ours = arch.to_keras()
-    assert ours.count_params() == backbone.count_params() + decoder.count_params() == arch.params
-    mg.randomise_bn(backbone, rng)
-    mg.randomise_bn(decoder, rng)
-    copied = transfer_weights(backbone, ours, "backbone.") + transfer_weights(decoder, ours, "decoder.")
-    assert copied == len(backbone.weights) + len(decoder.weights)
-    _check(arch, ours, decoder, lambda x: decoder(backbone(x, training=False), training=False), size, rng)
+    _backbone_decoder_case(arch, backbone, decoder, size, rng)
 
 
 def _retinanet_case(spec, size, reference, rng, **overrides):
