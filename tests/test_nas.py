@@ -145,16 +145,16 @@ def _report(change) -> list[str]:
 
 def test_diff_report_level_change():
     lines = _report(lambda b: b[:3] + (BlockSpec(6, b[3].kind, b[3].parents),) + b[4:])
-    assert lines[:-1] == [f"~ {x} -> {x}: L4 -> L6" for x in ("b4.in0", "b4.in1", "b4.add", "b4.act", "b4")]
+    assert lines[:-1] == [f"~ {x}: L4 -> L6" for x in ("b4.in0", "b4.in1", "b4.add", "b4.act", "b4")]
     assert re.fullmatch(r"params -[\d,]+, MACs -[\d,]+", lines[-1])
 
 
 def test_diff_report_kind_change():
     lines = _report(lambda b: b[:3] + (BlockSpec(b[3].level, "residual", b[3].parents),) + b[4:])
-    assert "~ b4 -> b4: bottleneck -> residual" in lines
+    assert "~ b4: bottleneck -> residual" in lines
     # the resamples into b4 now target the residual's width (256) instead of 4 x 256
     resampled = [x for x in lines if x.startswith(("~ b4.in0", "~ b4.in1"))]
-    assert len(resampled) == 2 and all("channels=1024" in x and "channels=256" in x for x in resampled)
+    assert resampled == ["~ b4.in0: channels 1024 -> 256", "~ b4.in1: channels 1024 -> 256"]
     assert len(lines) == 4 and lines[-1].startswith("params -")
 
 
@@ -189,3 +189,12 @@ def test_contraction_keeps_chain_order():
     conv, bn = (n.Op.CONV, n.ConvAttrs(4)), (n.Op.BN, n.BatchNormAttrs())
     assert arch_hash(chain([conv, bn])) != arch_hash(chain([bn, conv]))
     assert arch_hash(chain([conv, bn, conv])) != arch_hash(chain([conv, conv, bn]))
+
+
+def test_diff_report_names_nested_attribute_fields():
+    a = archdsl.load("specs/spinenet49.arch", {"input_size": 256})
+    b = archdsl.load("specs/spinenet49.arch", {"input_size": 256, "momentum": 0.9})
+    lines = str(diff(a, b)).splitlines()
+    assert "~ stem.bn: momentum 0.99 -> 0.9" in lines
+    assert "~ b3: bn.momentum 0.99 -> 0.9" in lines
+    assert lines[-1] == "params +0, MACs +0"

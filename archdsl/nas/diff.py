@@ -11,6 +11,8 @@ Equivalent architectures (equal hash) give an empty diff.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 from archdsl.nas.hash import arch_hash, dag_of, merkle, two_pass
@@ -34,7 +36,7 @@ class Diff:
         if self.empty:
             return "equivalent"
         lines = [f"- {x}" for x in self.removed] + [f"+ {x}" for x in self.added]
-        lines += [f"~ {a} -> {b}: {what}" for a, b, what in self.changed]
+        lines += [f"~ {a if a == b else f'{a} -> {b}'}: {what}" for a, b, what in self.changed]
         lines += [f"- edge {s} -> {d}" for s, d in self.edges_removed] + [f"+ edge {s} -> {d}" for s, d in self.edges_added]
         lines.append(f"params {self.params_delta:+,}, MACs {self.macs_delta:+,}")
         return "\n".join(lines)
@@ -72,7 +74,7 @@ def diff(a, b) -> Diff:
         if u.level != v.level:
             what.append(f"L{u.level} -> L{v.level}")
         if u.attrs != v.attrs and u.op == v.op:
-            what.append(f"{u.attrs} -> {v.attrs}")
+            what.extend(_field_changes(u.attrs, v.attrs))
         if what:
             d.changed.append((x, y, "; ".join(what)))
     ea = {(s, t) for s, t, _, _ in ga.edges()}
@@ -133,3 +135,16 @@ def _propagate(ga, gb, match: dict[str, str]) -> None:
             if fallback is None:
                 return
             match[fallback[0]] = fallback[1]
+
+
+def _field_changes(a, b, prefix: str = "") -> list[str]:
+    """`repeats 1 -> 2`, `bn.momentum 0.99 -> 0.9`: only the attribute fields that differ."""
+    if not (dataclasses.is_dataclass(a) and type(a) is type(b)):
+        return [f"{prefix or 'attrs'} {a} -> {b}"]
+    out: list[str] = []
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x != y:
+            out.extend(_field_changes(x, y, f"{prefix}{f.name}.") if dataclasses.is_dataclass(x)
+                       else [f"{prefix}{f.name} {x} -> {y}"])
+    return out
