@@ -2,7 +2,7 @@
 
     module   = load_module(path)             # parse the file and its imports
     graph    = Elaborator(module).run(...)   # statements -> IR
-    state    = run_pipeline(State(graph))    # check, infer shapes, merge orphans, prune, count
+    state    = run_pipeline(State(graph))    # check, infer shapes, merge orphans, prune, count, limits
 
 An `Arch` is the checked result: the IR, every node's shape and cost, and the warnings. Lowering to
 tf-keras (`to_keras`) imports TensorFlow lazily, so everything else stays fast.
@@ -20,7 +20,7 @@ from archdsl.ir.expand import Shape
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.expr import coerce
 from archdsl.ir.load import Module, Template, load_module, param_type
-from archdsl.limits import DEFAULT, Limits, check_sizes
+from archdsl.limits import DEFAULT, Limits
 from archdsl.passes import Cost, State, run_pipeline
 
 
@@ -145,12 +145,9 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
         raise ArchError(list(elaborator.diags) + [d for d in exc.diagnostics if d not in elaborator.diags]) from None
     if graph is None:
         raise ArchError(elaborator.diags)
-    state = run_pipeline(State(graph))
+    state = run_pipeline(State(graph, limits=limits))
     if state.failed:
         raise ArchError(state.diagnostics)
-    too_big = check_sizes(state.graph, state.shapes, state.costs, limits)  # before TensorFlow sees it
-    if too_big:
-        raise ArchError(too_big)
     return Arch(state, path, overrides, module.sources)
 
 

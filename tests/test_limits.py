@@ -130,3 +130,17 @@ def test_cli_limit_flags(tmp_path, capsys):
                  "--max-params", "100000000000"]) == 0
     assert main(["check", str(path), "--max-nodes", "0"]) == 2  # usage error
 
+
+
+def test_check_limits_is_a_pass_so_builder_graphs_meet_it_too():
+    from archdsl.limits import Limits
+    from archdsl.nas.builder import build_topology
+    from archdsl.nas.topology import SPINENET49
+    from archdsl.passes import DEFAULT_PIPELINE, State, run_pipeline
+
+    assert DEFAULT_PIPELINE[-1] == "check-limits"
+    graph = build_topology(SPINENET49)
+    assert not run_pipeline(State(graph)).failed
+    state = run_pipeline(State(graph, limits=Limits(max_params=1_000_000)))
+    assert state.failed
+    assert "more than the limit of 1,000,000" in state.diagnostics[-1].message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from archdsl.passes.base import Cost, Pass, State
 from archdsl.passes.check_levels import CheckLevels
+from archdsl.passes.check_limits import CheckLimits
 from archdsl.passes.check_structure import CheckStructure
 from archdsl.passes.count_costs import CountCosts
 from archdsl.passes.infer_shapes import InferShapes
@@ -16,7 +17,7 @@ from archdsl.passes.merge_orphans import MergeOrphans
 from archdsl.passes.prune_unreachable import PruneUnreachable
 
 _ALL: tuple[type[Pass], ...] = (CheckStructure, CheckLevels, InferShapes, MergeOrphans,
-                                PruneUnreachable, CountCosts)
+                                PruneUnreachable, CountCosts, CheckLimits)
 REGISTRY: dict[str, type[Pass]] = {}
 for _cls in _ALL:
     if _cls.name in REGISTRY:
@@ -24,7 +25,7 @@ for _cls in _ALL:
     REGISTRY[_cls.name] = _cls
 
 DEFAULT_PIPELINE = ("check-structure", "check-levels", "infer-shapes", "merge-orphans",
-                    "prune-unreachable", "count-costs")
+                    "prune-unreachable", "count-costs", "check-limits")
 
 
 def get_pass(name: str) -> Pass:

@@ -14,6 +14,7 @@ from typing import ClassVar, Mapping
 from archdsl.diagnostics import Diagnostic, Severity
 from archdsl.ir.expand import Shape
 from archdsl.ir.graph import ArchGraph
+from archdsl.limits import DEFAULT, Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class State:
     shapes: Mapping[str, Shape] = field(default_factory=dict)
     costs: Mapping[str, Cost] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
+    limits: Limits = DEFAULT  # the run's resource limits (check-limits reads them)
 
     def with_diagnostics(self, diags: list[Diagnostic]) -> "State":
         return replace(self, diagnostics=self.diagnostics + tuple(diags))
