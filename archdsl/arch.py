@@ -1,7 +1,7 @@
 """`load` and `Arch`: the recipe from a spec file to a checked architecture.
 
     module   = load_module(path)             # parse the file and its imports
-    graph    = Elaborator(module).run(...)   # statements -> IR
+    graph    = Elaborator(module, limits=limits).run(...)   # statements -> IR
     state    = run_pipeline(State(graph))    # check, infer shapes, merge orphans, prune, count, limits
 
 An `Arch` is the checked result: the IR, every node's shape and cost, and the warnings. Lowering to

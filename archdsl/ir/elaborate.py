@@ -26,9 +26,6 @@ from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.syntax import ast
 
-MAX_NODES = DEFAULT.max_nodes
-MAX_DEPTH = DEFAULT.max_template_depth
-
 
 @dataclass
 class _Frame:
@@ -45,10 +42,9 @@ class _Frame:
 
 
 class Elaborator(FuseSections):
-    def __init__(self, module: Module, max_nodes: int | None = None, *, limits: Limits = DEFAULT):
+    def __init__(self, module: Module, *, limits: Limits = DEFAULT):
         self.module = module
-        self.limits = limits if max_nodes is None else replace(limits, max_nodes=max_nodes)
-        self.max_nodes = self.limits.max_nodes
+        self.limits = limits
         self.stubs: list[Stub] = []
         self.sections: list[FuseSection] = []
         self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
@@ -290,8 +286,8 @@ class Elaborator(FuseSections):
         self.stubs.append(stub)
 
     def _budget(self, count: int, span: Span) -> None:
-        if len(self.stubs) + self.steps + count > self.max_nodes:
-            raise LimitExceeded(error(f"this spec expands to more than {self.max_nodes} nodes", span,
+        if len(self.stubs) + self.steps + count > self.limits.max_nodes:
+            raise LimitExceeded(error(f"this spec expands to more than {self.limits.max_nodes} nodes", span,
                                   hint="check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
 
 
