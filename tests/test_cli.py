@@ -50,3 +50,12 @@ def test_console_script_exit_codes(tmp_path):
     failed = run("check", str(bad))
     assert failed.returncode == 1 and "`conv` needs `filters`" in failed.stderr
     assert run("check", "--bogus").returncode == 2
+
+
+def test_compile_refuses_an_unwritable_output_before_building():
+    code = ("import sys; from archdsl.cli import main;"
+            "rc = main(['compile', 'specs/spinenet49S.arch', '-o', 'README.md/model.keras']); assert rc == 1, rc;"
+            "assert 'tensorflow' not in sys.modules  # refused before TensorFlow is even imported")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "cannot write README.md/model.keras: " in done.stderr and "is not a directory" in done.stderr

@@ -7,10 +7,11 @@ only. Progress goes to stderr, the summary (or one JSON object with `--json`) to
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -31,12 +32,32 @@ def _progress(msg: str) -> None:
     print(f"archdsl: {msg}", file=sys.stderr, flush=True)
 
 
+def _unwritable(out: str) -> str | None:
+    """Why `out` cannot be written, or None. Missing parent directories are created by `save`,
+    so the nearest existing ancestor must be a writable directory."""
+    path = Path(out).resolve()
+    if path.is_dir() and path.suffix == ".keras":
+        return "it is a directory"
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is not a directory"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{ancestor} is not writable"
+    return None
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from archdsl.cli import load_arch, print_warnings, summary
 
     _progress(f"checking {args.file}")
     arch = load_arch(args, args.parser)
     print_warnings(arch)
+    problem = _unwritable(args.out) if args.out else None
+    if problem:  # say so now, not after minutes of building and compiling
+        print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
+        return 1
     _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
     # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
     # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.
@@ -62,7 +83,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
         from archdsl.lower.artifacts import save, spec_bundle
 
         _progress(f"writing {args.out}")
-        result["artifact"] = save(model, arch, args.out)
+        try:
+            result["artifact"] = save(model, arch, args.out)
+        except OSError as exc:  # e.g. a full disk; the atomic write left the old artifact alone
+            print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         result["spec_sha256"] = spec_bundle(arch)["sha256"]
     _print(result, args.json)
     return 0
