@@ -92,8 +92,9 @@ def load_model(path: str) -> tuple[Any, Arch]:
 
     from archdsl.lower import layers as _custom  # noqa: F401  registers DropPath, GlobalAttention
     from archdsl.lower.keras import attach_structure
+    from archdsl.lower.plan import plan
 
     arch = arch_from_bundle(read_bundle(path))
     model = tf_keras.models.load_model(path)
-    attach_structure(model, arch)
+    attach_structure(model, list(plan(arch)))
     return model, arch

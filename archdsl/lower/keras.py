@@ -29,7 +29,8 @@ def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
     tensors: dict[str, tf.Tensor] = {}
     shared: dict[str, tf_keras.layers.Layer] = {}
     inputs: dict[str, tf.Tensor] = {}
-    for step in plan(arch):
+    steps = list(plan(arch))  # walked again by attach_structure: compute once
+    for step in steps:
         if step.op is n.Op.INPUT:
             a = step.attrs
             assert isinstance(a, n.InputAttrs)
@@ -40,15 +41,15 @@ def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
     outputs = _tree(arch.graph.outputs, tensors)
     model_inputs: Any = next(iter(inputs.values())) if len(inputs) == 1 else {keras_name(k): v for k, v in inputs.items()}
     model = tf_keras.Model(model_inputs, outputs, name=keras_name(arch.name))
-    attach_structure(model, arch)
+    attach_structure(model, steps)
     return model
 
 
-def attach_structure(model: tf_keras.Model, arch: Arch) -> None:
-    """Remember which Keras layers form one Model Garden block (read by weight transfer).
-    Stored in `__dict__` directly so Keras does not track it as a sub-object."""
-    model.__dict__["_archdsl_units"] = weighted_units(arch)
-    model.__dict__["_archdsl_shared"] = {k: keras_name(v) for k, v in shared_layers(arch).items()}
+def attach_structure(model: tf_keras.Model, steps: list[Step]) -> None:
+    """Remember which Keras layers form one Model Garden block (read by weight transfer), from
+    the lowering's `plan` steps. Stored in `__dict__` so Keras does not track it as a sub-object."""
+    model.__dict__["_archdsl_units"] = weighted_units(steps)
+    model.__dict__["_archdsl_shared"] = {k: keras_name(v) for k, v in shared_layers(steps).items()}
 
 
 def _lower_step(arch: Arch, step: Step, tensors: dict[str, tf.Tensor],

@@ -11,7 +11,7 @@ its layers in (resample paths of parent 0, then parent 1, then the block).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from archdsl.arch import Arch
 from archdsl.ir import nodes as n
@@ -63,14 +63,14 @@ def _composite(arch: Arch, node: n.Node, inputs: tuple[str, ...]) -> Iterator[St
         yield Step(layer.name, layer.op, layer.attrs, ins, node, share, block)
 
 
-def weighted_units(arch: Arch) -> list[tuple[str, str | dict[str, str]]]:
+def weighted_units(steps: Iterable[Step]) -> list[tuple[str, str | dict[str, str]]]:
     """Weighted layers grouped as Model Garden creates them: ("conv"|"bn", step name) for a
     top-level layer, ("bottleneck"|"residual", {sub: step name}) for one block. Shared layers
     appear once, at their first use."""
     units: list[tuple[str, str | dict[str, str]]] = []
     blocks: dict[str, dict[str, str]] = {}
     seen: set[str] = set()
-    for step in plan(arch):
+    for step in steps:
         if step.op not in WEIGHTED:
             continue
         if step.share is not None:
@@ -88,10 +88,10 @@ def weighted_units(arch: Arch) -> list[tuple[str, str | dict[str, str]]]:
     return units
 
 
-def shared_layers(arch: Arch) -> dict[str, str]:
+def shared_layers(steps: Iterable[Step]) -> dict[str, str]:
     """Each weight-sharing group's key -> the step that builds its one layer (its first use)."""
     first: dict[str, str] = {}
-    for step in plan(arch):
+    for step in steps:
         if step.share is not None:
             first.setdefault(step.share, step.name)
     return first
