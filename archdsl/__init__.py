@@ -11,9 +11,9 @@ from archdsl.ir.graph import ArchGraph
 from archdsl.ir.nodes import Node, Op
 from archdsl.limits import Limits
 from archdsl.lower import load_model, to_keras
+from archdsl.nas.hash import arch_hash as hash  # noqa: A001 (the issue's name; shadows the builtin only here)
 from archdsl.render import render_dot
 from archdsl.syntax.parse import parse
-from archdsl.nas.hash import arch_hash as hash  # noqa: A001 (the issue's name; shadows the builtin only here)
 
 __all__ = [
     # loading and checking

@@ -11,14 +11,15 @@ tf-keras (`to_keras`) imports TensorFlow lazily, so everything else stays fast.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from archdsl.diagnostics import ArchError, Diagnostic, did_you_mean, error
 from archdsl.ir.elaborate import Elaborator
 from archdsl.ir.expand import Shape
-from archdsl.ir.graph import ArchGraph
 from archdsl.ir.expr import coerce
+from archdsl.ir.graph import ArchGraph
 from archdsl.ir.load import Module, Template, load_module, param_type
 from archdsl.limits import DEFAULT, Limits
 from archdsl.passes import Cost, State, run_pipeline

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from archdsl.diagnostics import ArchError, Severity
 
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 from archdsl.lower.cli import register as _register_compile  # noqa: E402  (no TensorFlow import)
+
 _EXTRA_COMMANDS.append(_register_compile)
 
 from archdsl.syntax.fmt_cli import register as _register_fmt  # noqa: E402 (registers `fmt`)

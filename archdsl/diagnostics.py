@@ -10,9 +10,9 @@ source line, carets under the span.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True, slots=True)

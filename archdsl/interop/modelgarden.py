@@ -11,7 +11,8 @@ difference raises `ArchError`. tf-models-official is not imported: only the obje
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from archdsl.interop.mg_auto import fail, transfer_auto
 from archdsl.interop.mg_named import transfer_fpn, transfer_retinanet_head, transfer_segmentation_head

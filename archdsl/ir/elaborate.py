@@ -18,10 +18,10 @@ from typing import Any
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
 from archdsl.ir.expr import Scope, coerce, evaluate
+from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
 from archdsl.ir.ops import SIGNATURES, bind
-from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.syntax import ast

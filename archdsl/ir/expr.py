@@ -9,8 +9,9 @@ symbols, so `act swish` and `activation = swish` read naturally; everywhere else
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from archdsl.diagnostics import ArchError, Span, did_you_mean, error
 from archdsl.syntax import ast
@@ -25,7 +26,7 @@ class Scope:
     """Lexically nested value bindings (parameters, `let`, loop variables, `widths`)."""
 
     values: dict[str, Value] = field(default_factory=dict)
-    parent: "Scope | None" = None
+    parent: Scope | None = None
 
     def lookup(self, name: str) -> tuple[bool, Value]:
         scope: Scope | None = self
@@ -43,7 +44,7 @@ class Scope:
             scope = scope.parent
         return out
 
-    def child(self) -> "Scope":
+    def child(self) -> Scope:
         return Scope({}, self)
 
 

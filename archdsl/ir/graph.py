@@ -9,8 +9,8 @@ transforms call `copy()` and change the copy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
 
 import networkx as nx
 
@@ -65,7 +65,7 @@ class ArchGraph:
     def remove_nodes(self, names: list[str]) -> None:
         self._g.remove_nodes_from(names)
 
-    def copy(self) -> "ArchGraph":
+    def copy(self) -> ArchGraph:
         return ArchGraph(self.name, self._g.copy(), _copy_outputs(self.outputs), self.sections,
                          dict(self.params))
 

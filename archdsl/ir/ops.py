@@ -9,8 +9,9 @@ filters default to the `widths` entry of its level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from archdsl.diagnostics import ArchError, Span, did_you_mean, error
 from archdsl.ir import nodes as n

@@ -25,9 +25,9 @@ class Namespace:
     """The names of one arch body or template instance. `prefix` qualifies its node names."""
 
     prefix: str
-    table: dict[str, "Binding"] = field(default_factory=dict)
+    table: dict[str, Binding] = field(default_factory=dict)
     spans: dict[str, Span] = field(default_factory=dict)
-    outputs: dict[int, tuple["Binding", Span]] = field(default_factory=dict)
+    outputs: dict[int, tuple[Binding, Span]] = field(default_factory=dict)
     call: Span | None = None  # for a template instance: the call that made it
 
 

@@ -11,7 +11,8 @@ model's output is the graph's output tree with string keys ('3'..'7', nested for
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import tensorflow as tf
 import tf_keras

@@ -9,7 +9,8 @@ momentum/epsilon from the spec and `synchronized=True` for sync batch norm.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import tf_keras
 

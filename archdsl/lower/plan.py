@@ -10,8 +10,8 @@ its layers in (resample paths of parent 0, then parent 1, then the block).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from archdsl.arch import Arch
 from archdsl.ir import nodes as n

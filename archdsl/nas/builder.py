@@ -15,8 +15,8 @@ a builder-made graph name the node instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from archdsl.arch import Arch
 from archdsl.diagnostics import ArchError

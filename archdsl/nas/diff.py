@@ -12,7 +12,6 @@ Equivalent architectures (equal hash) give an empty diff.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 
 from archdsl.nas.hash import arch_hash, dag_of, merkle, two_pass

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from typing import Sequence
+from collections.abc import Sequence
 
 from archdsl.ir import nodes as n
 

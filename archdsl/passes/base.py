@@ -8,8 +8,9 @@ intermediate for `--print-between-passes` style debugging and golden tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Mapping
+from typing import ClassVar
 
 from archdsl.diagnostics import Diagnostic, Severity
 from archdsl.ir.expand import Shape
@@ -25,7 +26,7 @@ class Cost:
     trainable: int = 0
     macs: int = 0
 
-    def __add__(self, other: "Cost") -> "Cost":
+    def __add__(self, other: Cost) -> Cost:
         return Cost(self.params + other.params, self.trainable + other.trainable, self.macs + other.macs)
 
 
@@ -37,7 +38,7 @@ class State:
     diagnostics: tuple[Diagnostic, ...] = ()
     limits: Limits = DEFAULT  # the run's resource limits (check-limits reads them)
 
-    def with_diagnostics(self, diags: list[Diagnostic]) -> "State":
+    def with_diagnostics(self, diags: list[Diagnostic]) -> State:
         return replace(self, diagnostics=self.diagnostics + tuple(diags))
 
     @property

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.nodes import Node, NoAttrs, Op
+from archdsl.ir.nodes import NoAttrs, Node, Op
 from archdsl.passes.base import Pass, State
 
 

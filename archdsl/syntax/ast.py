@@ -33,28 +33,28 @@ class Var:
 @dataclass(frozen=True, slots=True)
 class Call:
     func: str
-    args: tuple["Arg", ...]
+    args: tuple[Arg, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Index:
     name: str
-    index: "Expr"
+    index: Expr
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str  # one of + - * / // %
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
-    operand: "Expr"
+    operand: Expr
     span: Span
 
 
@@ -89,7 +89,7 @@ class Repeat:
     """`repeat N (chain)`: the chain applied N times in sequence."""
 
     count: Expr
-    chain: "Chain"
+    chain: Chain
     span: Span
 
 
@@ -161,7 +161,7 @@ class For:
     var: str
     lo: Expr
     hi: Expr
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     span: Span
 
 
@@ -178,7 +178,7 @@ class FuseClause:
 @dataclass(frozen=True, slots=True)
 class Fuse:
     clauses: tuple[FuseClause, ...]
-    body: tuple["Stmt", ...]
+    body: tuple[Stmt, ...]
     span: Span
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic

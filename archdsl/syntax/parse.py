@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError

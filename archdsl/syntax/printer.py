@@ -23,8 +23,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from archdsl.diagnostics import Source, Span
 from archdsl.syntax import ast
@@ -219,7 +220,7 @@ class _Slot:
     node: Any
     start: int
     end: int
-    children: list["_Slot"] = field(default_factory=list)
+    children: list[_Slot] = field(default_factory=list)
     nhead: int = 0  # leading children that are parameters/arguments, not body statements
     container: bool = False
     leading: list[ast.Comment] = field(default_factory=list)   # full-line comments above it
