@@ -94,3 +94,52 @@ def test_two_plugins_claiming_one_name_are_refused_naming_both(tmp_path):
     done = _archdsl(["check", str(PLUGIN / "coordconv.arch")], [tmp_path, PLUGIN])
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "archdsl-coordconv" in done.stderr and "other-coords" in done.stderr
+
+
+def test_a_width_that_rounds_to_zero_is_a_located_error():
+    """`-D alpha=0.001` on SpineNet: the resampling path's 1x1 conv would get 0 filters."""
+    with pytest.raises(archdsl.ArchError) as exc:
+        archdsl.load(ROOT / "specs" / "spinenet49.arch", {"alpha": 0.001})
+    text = exc.value.render()
+    assert "alpha 0.001 times the parent's width 64 leaves 0 channels" in text
+    assert "spinenet.arch:34:" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("line, message", [
+    ("x = conv 3x3 /2 0 <- image", "filters must be a positive integer, got 0"),
+    ('x = conv 3x3 8 init="evil" <- image', "unknown initializer 'evil'"),
+    ('x = conv 3x3 8 init="normal(nan)" <- image', "the standard deviation must be a positive finite number"),
+    ("x = maxpool 3x3 /0 <- image", "stride must be a positive integer, got 0"),
+    ("x = add <- image", "needs at least 2 inputs, got 1 input"),
+])
+def test_op_values_are_checked_by_their_definition(tmp_path, line, message):
+    spec = tmp_path / "bad.arch"
+    spec.write_text(f"arch bad() {{\n  input image: [32, 32, 3]\n  {line}\n  return x\n}}\n")
+    with pytest.raises(archdsl.ArchError) as exc:
+        archdsl.load(spec)
+    text = exc.value.render()
+    assert message in text and "bad.arch:3:" in text
+
+
+@pytest.mark.parametrize("second, message", [
+    ("maxpool 2x2 -> conv 1x1 8 share=tower", "differs in settings"),
+    ("maxpool 2x2 -> conv 3x3 8 share=tower", None),  # the same conv on another level: fine
+])
+def test_shared_layers_must_match(tmp_path, second, message):
+    spec = tmp_path / "share.arch"
+    spec.write_text("arch s() {\n  input image: [32, 32, 3]\n  a = conv 3x3 8 share=tower <- image\n"
+                    f"  b = {second} <- image\n  return {{x: a, y: b}}\n}}\n")
+    if message is None:
+        assert archdsl.load(spec).params == 3 * 3 * 3 * 8  # counted once
+        return
+    with pytest.raises(archdsl.ArchError, match=message) as exc:
+        archdsl.load(spec)
+    assert "share.arch:4:" in exc.value.render()
+
+
+def test_shared_conv_on_another_input_width_is_an_error(tmp_path):
+    spec = tmp_path / "share.arch"
+    spec.write_text("arch s() {\n  input image: [32, 32, 3]\n  a = conv 3x3 8 share=t <- image\n"
+                    "  b = conv 3x3 8 share=t <- a\n  return b\n}\n")
+    with pytest.raises(archdsl.ArchError, match=r"input width \(8 vs 3 channels\)"):
+        archdsl.load(spec)

@@ -10,6 +10,7 @@ levels of the endpoints). Both are plain values: hashable, comparable, cheap to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archdsl.ops.act import ACTIVATIONS
 from archdsl.ops.base import BuildContext
@@ -21,6 +22,7 @@ BASE_WIDTHS = {1: 32, 2: 64, 3: 128, 4: 256, 5: 256, 6: 256, 7: 256}  # SpineNet
 
 
 
+@lru_cache(maxsize=1024)
 def block_channels(kind: str, filters: int) -> int:
     """Output channels of a block group of `kind` with `filters` (the op's own width rule)."""
     width = get_op(kind).width
