@@ -135,7 +135,8 @@ class Elaborator(FuseSections):
         except ValueError as exc:
             raise ArchError(error(f"invalid input: {exc}", stmt.span)) from None
         name = self._claim(frame.ns.prefix + stmt.name, stmt.span)
-        self._add(Stub(name, "input", [], name, stmt.span, attrs=attrs, level=0))
+        self._add(Stub(name, "input", [], name, stmt.span, attrs=attrs, level=0,
+                       origin=n.Origin(frame.ns.scope, stmt.name, "input")))
         self._define(frame, stmt.name, NodeName(name), stmt.span)
 
     def _for(self, stmt: ast.For, frame: _Frame) -> None:
@@ -182,33 +183,38 @@ class Elaborator(FuseSections):
                                   notes=[Note(f"the first output at L{level} is defined here", first)]))
         frame.ns.outputs[level] = (result, stmt.span)
 
-    def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt) -> Binding:
-        flat = self._unroll(stages, frame, "")
+    def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt,
+               combines: int = 0) -> Binding:
+        """The nodes of one line's chain; its first `combines` stages are a fuse section's combine."""
+        flat = self._unroll(stages, frame, "", ())
         current = inputs
         result: Binding = current[0] if current else NodeName("")
         used: set[str] = set()
-        for i, (stage, tag) in enumerate(flat):
+        for i, (stage, tag, iteration) in enumerate(flat):
             last = i == len(flat) - 1
             name = base if last else _unique(f"{base}.{tag}{stage.op}", used)
-            result = self._stage(stage, current, frame, name, level if last else None, base, tag)
+            role = "result" if last else "combine" if i < combines else "stage"
+            origin = n.Origin(frame.ns.scope, base, role, iteration, i)
+            result = self._stage(stage, current, frame, name, level if last else None, base, tag, origin)
             current = [result]
         return result
 
-    def _unroll(self, stages, frame: _Frame, tag: str) -> list[tuple[ast.Stage, str]]:
-        out: list[tuple[ast.Stage, str]] = []
+    def _unroll(self, stages, frame: _Frame, tag: str,
+                iteration: tuple[int, ...]) -> list[tuple[ast.Stage, str, tuple[int, ...]]]:
+        out: list[tuple[ast.Stage, str, tuple[int, ...]]] = []
         for stage in stages:
             if isinstance(stage, ast.Repeat):
                 count = coerce(evaluate(stage.count, frame.scope), "int", "a repeat count", stage.count.span)
                 self._budget(count * len(stage.chain.stages), stage.span)
                 for i in range(count):
-                    out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}."))
+                    out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}.", iteration + (i,)))
                     self._budget(len(out), stage.span)  # nested repeats multiply
             else:
-                out.append((stage, tag))
+                out.append((stage, tag, iteration))
         return out
 
     def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
-               tag: str = "") -> Binding:
+               tag: str = "", origin: n.Origin | None = None) -> Binding:
         sig = spelled_op(stage.op)
         if sig is None and stage.op not in self.module.symbols:
             found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
@@ -231,7 +237,8 @@ class Elaborator(FuseSections):
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
                        share=None if share is None else frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
-                       defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths))
+                       defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths,
+                       origin=origin))
         return NodeName(full)
 
     def _call(self, stage: ast.Stage, inputs, frame: _Frame, name: str) -> Binding:
@@ -251,7 +258,7 @@ class Elaborator(FuseSections):
         if len(declared) != len(inputs):
             raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
-        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span), scope, depth=frame.depth + 1,
+        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,)), scope, depth=frame.depth + 1,
                        inputs=dict(zip(declared, inputs)))
         self._body(template.defn.body, inner)
         if inner.returned is None:

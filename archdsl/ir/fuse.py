@@ -89,10 +89,11 @@ class FuseSections:
         for i, parent in enumerate(parents):
             name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
             self._add(Stub(name, "resample", [parent], frame.ns.prefix + base, stmt.span,
-                           attrs=attrs, level=level))
+                           attrs=attrs, level=level, origin=n.Origin(frame.ns.scope, base, "resample", (), i)))
             resampled.append(NodeName(name))
         start = len(self.stubs)
-        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt)
+        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt,
+                             combines=len(head) or int(combine_given))
         made = self.stubs[start:]
         blocks = [s for s in made if get_op(s.op).composite and get_op(s.op).spelled]
         fuse.blocks.extend(blocks[:1])

@@ -10,7 +10,7 @@ Levels stay plain ints until the Keras boundary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.diagnostics import Span
@@ -29,6 +29,30 @@ from archdsl.ops.sampling import ResizeAttrs, UpsampleAttrs  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a node came from, as data (names are labels; nothing parses them).
+
+    `scope`: the template instances it sits in, outermost first (`("decoder", "cell[2]")`);
+    `statement`: the line's target (`b3`, `endpoint[3]`); `iteration`: the `repeat` iterations of
+    its stage, outermost first; `role`: `result` (the line's own node), `stage` (an earlier op of
+    its chain), `combine` (a fuse section's combine), `resample` (the path of parent `index`),
+    `merge` (the orphan sum after a non-add combine) or `input`; `index`: the stage's position in
+    its chain, or the parent's position for a resample."""
+
+    scope: tuple[str, ...]
+    statement: str
+    role: str
+    iteration: tuple[int, ...] = ()
+    index: int = 0
+
+    ROLES = ("result", "stage", "combine", "resample", "merge", "input")
+
+    def __post_init__(self) -> None:
+        if self.role not in self.ROLES:
+            raise ValueError(f"unknown node role {self.role!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """One IR vertex. `group` is the statement (or template instance) path that produced it."""
 
@@ -39,6 +63,7 @@ class Node:
     group: str
     share: str | None = None
     span: Span | None = None
+    origin: Origin | None = field(default=None, compare=False)  # None: built from Python
 
     def __post_init__(self) -> None:
         definition = find_op(self.op)

@@ -30,6 +30,7 @@ class Namespace:
     spans: dict[str, Span] = field(default_factory=dict)
     outputs: dict[int, tuple[Binding, Span]] = field(default_factory=dict)
     call: Span | None = None  # for a template instance: the call that made it
+    scope: tuple[str, ...] = ()  # the template instances it sits in (see `nodes.Origin`)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Stub:
     share: str | None = None
     defaults: dict = field(default_factory=dict)
     widths: dict | None = None
+    origin: n.Origin | None = None
 
 
 def describe(b: Any) -> str:
@@ -219,7 +221,7 @@ def _node(stub: Stub, level: int) -> n.Node:
         attrs = make_attrs(stub.op, stub.bound, level=level, widths=stub.widths,
                            defaults=stub.defaults, span=stub.span)
     try:
-        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span)
+        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span, stub.origin)
     except ValueError as exc:
         raise ArchError(error(f"invalid node `{stub.group}`: {exc}", stub.span)) from None
 

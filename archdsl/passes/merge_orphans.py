@@ -67,7 +67,8 @@ def _add_after(g: ArchGraph, combine: str) -> str:
     node = g.node(combine)
     name = f"{node.group}.merge"
     consumers = [(dst, pos) for src, dst, pos, _ in g.edges() if src == combine]
-    g.add_node(Node(name, "add", node.level, NoAttrs(), node.group, span=node.span))
+    origin = None if node.origin is None else replace(node.origin, role="merge", iteration=(), index=0)
+    g.add_node(Node(name, "add", node.level, NoAttrs(), node.group, span=node.span, origin=origin))
     for dst, pos in consumers:
         g.remove_edge(combine, dst)
         g.add_edge(name, dst, pos)
