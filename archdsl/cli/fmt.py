@@ -18,17 +18,15 @@ from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic
 from archdsl.ir.load import read_spec
 
+DESCRIPTION = "Format .arch specs canonically (comments are kept)."
 
-def register(sub) -> None:
-    """Add the `fmt` subcommand to the CLI's subparsers."""
-    p = sub.add_parser("fmt", help="print specs in canonical form (or --check / --write them)",
-                       description="Format .arch specs canonically (comments are kept).")
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="the .arch specs")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true",
                       help="list the files that would change; exit 1 if any would")
     mode.add_argument("--write", action="store_true", help="rewrite the files that would change, in place")
-    p.set_defaults(handler=cmd_fmt)
 
 
 def format_source(text: str, path: str) -> str:
@@ -45,7 +43,7 @@ def format_source(text: str, path: str) -> str:
     return out
 
 
-def cmd_fmt(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:

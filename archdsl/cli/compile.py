@@ -1,7 +1,7 @@
 """`archdsl compile`: parse, check, lower to tf-keras, optionally XLA-compile and save.
 
-Registered in `archdsl.cli` through `_EXTRA_COMMANDS`; TensorFlow is imported inside the handler
-only. Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
+TensorFlow is imported inside `run` only, after the spec is checked and the output is known to be
+writable. Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
 """
 
 from __future__ import annotations
@@ -14,18 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from archdsl.cli.common import load_arch, print_warnings, spec_args, summary
 
-def register(sub: Any) -> None:
-    from archdsl.cli import _spec_args
 
-    p = sub.add_parser("compile", help="lower a spec to a tf-keras model; optionally XLA-compile and save it")
-    _spec_args(p)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    spec_args(p)
     p.add_argument("-o", dest="out", metavar="OUT",
                    help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving signature)")
     p.add_argument("--xla", action="store_true", help="run one forward pass under XLA and report compile time")
     p.add_argument("--batch", type=int, default=1, help="batch size of the --xla dummy batch (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=cmd_compile)
 
 
 def _progress(msg: str) -> None:
@@ -48,11 +46,9 @@ def _unwritable(out: str) -> str | None:
     return None
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
-    from archdsl.cli import load_arch, print_warnings, summary
-
+def run(args: argparse.Namespace) -> int:
     _progress(f"checking {args.file}")
-    arch = load_arch(args, args.parser)
+    arch = load_arch(args)
     print_warnings(arch)
     problem = _unwritable(args.out) if args.out else None
     if problem:  # say so now, not after minutes of building and compiling

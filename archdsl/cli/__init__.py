@@ -1,0 +1,73 @@
+"""The `archdsl` command: a thin layer over the library, with one module per subcommand.
+
+`COMMANDS` is the whole command set, one row per subcommand (name, module, help): `build_parser`
+imports each row's module and calls its `add_arguments(parser)`; `main` dispatches to its
+`run(args) -> int`. Nothing registers itself by being imported. Subcommand modules import their
+heavy dependencies inside `run`, so building the parser stays cheap and only `compile` ever imports
+TensorFlow. Shared argument helpers live in `archdsl.cli.common`.
+
+Exit codes: 0 success, 1 the spec (or the work) failed with diagnostics, 2 bad command-line usage
+(argparse's convention), 130 interrupted. Diagnostics go to stderr; results go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from archdsl.diagnostics import ArchError
+
+
+class Command(NamedTuple):
+    name: str
+    module: str  # defines add_arguments(parser) and run(args) -> int
+    help: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("check", "archdsl.cli.check",
+            "parse and check a spec; print params, MACs and outputs (no TensorFlow)"),
+    Command("compile", "archdsl.cli.compile",
+            "lower a spec to a tf-keras model; optionally XLA-compile and save it"),
+    Command("fmt", "archdsl.cli.fmt", "print specs in canonical form (or --check / --write them)"),
+    Command("render", "archdsl.cli.render",
+            "draw a spec as a level-laned Graphviz diagram (.svg .png .pdf .dot)"),
+    Command("hash", "archdsl.cli.hash", "print the canonical, isomorphism-invariant hash of a spec"),
+    Command("diff", "archdsl.cli.diff", "difference of two specs modulo renaming (exit 0 when equivalent)"),
+    Command("sample", "archdsl.cli.sample", "sample distinct valid topologies from a search space"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archdsl", description="A compiler for multi-scale vision architectures.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        module = importlib.import_module(command.module)
+        p = sub.add_parser(command.name, help=command.help, description=getattr(module, "DESCRIPTION", None))
+        module.add_arguments(p)
+        # `parser` is the subcommand's own, so a usage error found by `run` prints its usage
+        p.set_defaults(handler=module.run, parser=p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except ArchError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

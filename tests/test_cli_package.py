@@ -1,0 +1,45 @@
+"""The CLI package's structure: an explicit subcommand table, no registration by import, no
+back-imports of `archdsl.cli`'s own helpers, and TensorFlow imported by `compile` only."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import archdsl.cli as cli
+
+PACKAGE = Path(cli.__file__).parent
+
+
+def test_every_subcommand_comes_from_one_table_row():
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert list(sub.choices) == [c.name for c in cli.COMMANDS]
+    for command in cli.COMMANDS:
+        module = importlib.import_module(command.module)
+        assert callable(module.add_arguments) and callable(module.run), command
+        assert sub.choices[command.name].get_default("handler") is module.run
+
+
+def test_importing_the_package_registers_nothing():
+    code = ("import sys, archdsl.cli; "
+            "loaded = [m for m in sys.modules if m.startswith('archdsl.cli.')]; assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_subcommand_modules_do_not_import_back_from_the_package():
+    for py in PACKAGE.glob("*.py"):
+        if py.name in ("__init__.py", "__main__.py"):
+            continue
+        text = py.read_text()
+        assert not re.search(r"from archdsl\.cli import|import archdsl\.cli\b", text), py.name
+        assert not re.search(r"^(from|import) (tensorflow|tf_keras|keras)\b", text, re.M), py.name
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run([sys.executable, "-m", "archdsl.cli", "check", "specs/spinenet49S.arch"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "spinenet49S: ok" in done.stdout
