@@ -6,19 +6,31 @@ imports each row's module and calls its `add_arguments(parser)`; `main` dispatch
 heavy dependencies inside `run`, so building the parser stays cheap and only `compile` ever imports
 TensorFlow. Shared argument helpers live in `archdsl.cli.common`.
 
-Exit codes: 0 success, 1 the spec (or the work) failed with diagnostics, 2 bad command-line usage
-(argparse's convention), 130 interrupted. Diagnostics go to stderr; results go to stdout.
+Exit codes are the table `EXIT_CODES` (also `archdsl --help` and the README). Diagnostics go to
+stderr; results go to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from archdsl import __version__
+from archdsl.cli.common import Trouble
 from archdsl.diagnostics import ArchError
+
+EXIT_CODES = """\
+exit status:
+  0    success (diff: the specs are equivalent)
+  1    the spec has errors, or the work failed (diff: the specs differ;
+       fmt --check: a file would change)
+  2    usage error, or an input file that is missing, a folder or unreadable
+       (diff: a spec is missing or broken, as diff(1))
+  130  interrupted"""
 
 
 class Command(NamedTuple):
@@ -41,8 +53,21 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that answers a misspelled subcommand with the nearest one."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
+            near = difflib.get_close_matches(value, list(action.choices), n=1)
+            hint = f"did you mean `{near[0]}`?" if near else f"choose from {', '.join(action.choices)}"
+            raise argparse.ArgumentError(action, f"unknown command {value!r}; {hint}")
+        super()._check_value(action, value)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="archdsl", description="A compiler for multi-scale vision architectures.")
+    parser = _Parser(prog="archdsl", description="A compiler for multi-scale vision architectures.",
+                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"archdsl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         module = importlib.import_module(command.module)
@@ -64,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArchError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
+    except Trouble as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except SystemExit as exc:
         return int(exc.code or 0)
     except KeyboardInterrupt:

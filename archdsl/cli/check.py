@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from archdsl.cli.common import load_arch, print_warnings, spec_args, summary
+from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args, summary
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_args(p)
     p.add_argument("--table", action="store_true", help="print a per-node table of shapes, params and MACs")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (with --table, the rows are its \"table\" list)")
 
 
 def format_table(arch) -> str:
@@ -31,16 +32,26 @@ def format_table(arch) -> str:
     return "\n".join(lines)
 
 
+def table_rows(arch) -> list[dict]:
+    """The per-node table as JSON values: the columns of `format_table`, shapes as lists."""
+    return [{"node": r.name, "op": r.op, "share": r.share, "level": r.level,
+             "shape": list(r.shape) if r.shape is not None else None, "params": r.params,
+             "macs": r.macs, "inputs": list(r.inputs), "orphans": list(r.orphans)} for r in arch.table()]
+
+
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args)
     print_warnings(arch)
     if args.json:
-        print(json.dumps(summary(arch)))
+        result = summary(arch)
+        if args.table:
+            result["table"] = table_rows(arch)
+        print(json.dumps(result))
         return 0
     if args.table:
         print(format_table(arch))
     outputs = ", ".join(f"{k}: {'x'.join(map(str, v))}" if isinstance(v, tuple) else k
                         for k, v in arch.outputs.items())
     print(f"{arch.name}: ok, {arch.params:,} params ({arch.trainable_params:,} trainable), "
-          f"{arch.macs / 1e9:.2f} G MACs; outputs {outputs}")
+          f"{format_macs(arch.macs)}; outputs {outputs}")
     return 0

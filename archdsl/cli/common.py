@@ -8,10 +8,32 @@ the package has no import cycle and no module reaches for another's private help
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from archdsl.diagnostics import Severity
+
+
+class Trouble(Exception):
+    """The command cannot run as asked: an input file is missing, a folder, or unreadable.
+    `main` prints the message and exits 2 (the diff(1) and grep convention), as for a usage
+    error; 1 stays "the spec has errors"."""
+
+
+def input_file(path: str) -> str:
+    """`path` if it names a readable file, else a Trouble saying what is wrong with it. A missing
+    file the spec imports is still a located spec error (exit 1): only the named file is checked."""
+    if not os.path.exists(path):
+        raise Trouble(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise Trouble(f"{path} is a directory, not a spec file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise Trouble(f"cannot read {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def overrides(pairs: list[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
@@ -57,12 +79,18 @@ def load_arch(args: argparse.Namespace):
     from archdsl.arch import load
     from archdsl.limits import FLAGS, Limits
 
+    input_file(args.file)
     limits = Limits(**{name: getattr(args, name) for name in FLAGS})
     search = None
     if args.search_path:
-        import os
         search = [os.path.dirname(os.path.abspath(args.file))] + args.search_path
     return load(args.file, overrides(args.defines, args.parser), search_path=search, limits=limits)
+
+
+def verbose_arg(p: argparse.ArgumentParser) -> None:
+    """`-v/--verbose` for a command that imports TensorFlow: show its log lines (quiet by default)."""
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show TensorFlow's own log lines (hidden by default)")
 
 
 def print_warnings(arch) -> None:
@@ -78,3 +106,14 @@ def summary(arch) -> dict:
 
 def _jsonable(tree):
     return {k: _jsonable(v) if isinstance(v, dict) else list(v) for k, v in tree.items()}
+
+
+def format_macs(macs: int) -> str:
+    """`4.07 G MACs`, `12.3 M MACs`, `880 K MACs`: three significant digits in the largest unit
+    that keeps the number at least 1, so a small model does not read as `0.00 G MACs`."""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if macs >= scale * 0.9995:  # 999,999 rounds up to 1.00 M, not to 1000 K
+            value = macs / scale
+            digits = 2 if value < 9.995 else 1 if value < 99.95 else 0
+            return f"{value:,.{digits}f} {unit} MACs"
+    return f"{macs} MACs"

@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from archdsl.cli.common import Trouble, input_file
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic
 from archdsl.ir.load import read_spec
@@ -45,10 +46,15 @@ def format_source(text: str, path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     status = 0
+    trouble = False  # a file that cannot be read: exit 2 once every file has had its turn
     for path in args.files:
         try:
-            text = read_spec(Path(path))  # bounded by max_file_bytes, like every other reader
+            text = read_spec(Path(input_file(path)))  # bounded by max_file_bytes, like every other reader
             out = format_source(text, path)
+        except Trouble as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            trouble = True
+            continue
         except ArchError as exc:
             print(exc.render(), file=sys.stderr)
             status = 1
@@ -72,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"reformatted {path}", file=sys.stderr)
         else:
             sys.stdout.write(out)
-    return status
+    return 2 if trouble else status
 
