@@ -33,9 +33,9 @@ def format_table(arch) -> str:
 
 
 def table_rows(arch) -> list[dict]:
-    """The per-node table as JSON values: the columns of `format_table`, shapes as lists."""
+    """The per-node table as JSON values: the columns of `format_table`, shapes as [H, W, C]."""
     return [{"node": r.name, "op": r.op, "share": r.share, "level": r.level,
-             "shape": list(r.shape) if r.shape is not None else None, "params": r.params,
+             "shape": [r.shape.height, r.shape.width, r.shape.channels], "params": r.params,
              "macs": r.macs, "inputs": list(r.inputs), "orphans": list(r.orphans)} for r in arch.table()]
 
 
