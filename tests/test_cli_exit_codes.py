@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import archdsl.cli
 import archdsl.cli.check
+import pytest
 from archdsl.cli import EXIT_CODES, main
 
 ROOT = Path(__file__).resolve().parents[1]
