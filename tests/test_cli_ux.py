@@ -159,8 +159,9 @@ def test_diff_edges_follow_the_spec(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("macs,text", [(0, "0 MACs"), (880, "880 MACs"), (1_500, "1.50 K MACs"),
-                                       (999_999, "1.00 M MACs"), (12_345_678, "12.3 M MACs"),
-                                       (28_260_000_000, "28.3 G MACs"), (4_070_000_000, "4.07 G MACs")])
+                                       (999_999, "1.00 M MACs"), (12_345_678, "12.35 M MACs"),
+                                       (28_260_000_000, "28.26 G MACs"), (4_070_000_000, "4.07 G MACs"),
+                                       (1_234_567_000_000, "1,234.57 G MACs")])
 def test_macs_in_the_unit_that_fits(macs, text):
     assert format_macs(macs) == text
 

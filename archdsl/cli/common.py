@@ -109,11 +109,9 @@ def _jsonable(tree):
 
 
 def format_macs(macs: int) -> str:
-    """`4.07 G MACs`, `12.3 M MACs`, `880 K MACs`: three significant digits in the largest unit
-    that keeps the number at least 1, so a small model does not read as `0.00 G MACs`."""
+    """`28.26 G MACs`, `12.35 M MACs`, `880 MACs`: the largest unit that keeps the number at least
+    1 (so a small model does not read as `0.00 G MACs`), two decimals."""
     for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if macs >= scale * 0.9995:  # 999,999 rounds up to 1.00 M, not to 1000 K
-            value = macs / scale
-            digits = 2 if value < 9.995 else 1 if value < 99.95 else 0
-            return f"{value:,.{digits}f} {unit} MACs"
+        if macs >= scale * (1 - 5e-6):  # what rounds to 1.00 of a unit is shown in it, not as 1,000.00
+            return f"{macs / scale:,.2f} {unit} MACs"
     return f"{macs} MACs"
