@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
         return 1
     _quiet_tensorflow(args.verbose)
+    from archdsl.lower import require_keras
+
     with phase(f"{arch.name}: {arch.params:,} params; importing TensorFlow"):
+        require_keras()  # without the keras extra: one clear error naming it, not an ImportError
         from archdsl.lower.keras import to_keras
         from archdsl.lower.xla import XlaError, compile_forward
 

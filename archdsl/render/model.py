@@ -2,7 +2,7 @@
 
 Two views of the same IR. `blocks` draws one box per statement (an IR node's `group`: b3's
 resamples, add, act and block group are one box `b3`); `layers` draws every IR node, with block
-groups and resample paths expanded into the primitive layers of `archdsl.ir.expand`. In both, a
+groups and resample paths expanded into the primitive layers their ops' `expand` lists. In both, a
 weight-sharing group is one box that lists the levels it serves, so a RetinaNet tower is drawn once,
 not once per level. Nothing here knows Graphviz; `archdsl.render.dot` styles and lays it out.
 """
@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archdsl.ir import nodes as n
-from archdsl.ir.expand import Layer, Shape, expand
+from archdsl.ops.base import Layer, Shape
+from archdsl.ops.registry import get_op
+from archdsl.ops.rules import layers_of
+from archdsl.passes.base import rule_context
 
 DETAILS = ("blocks", "layers")
 
@@ -91,23 +94,9 @@ def resample_label(src_level: int, dst_level: int) -> str:
     return f"{arrow}×{2 ** abs(dst_level - src_level)}"
 
 
-def describe(op: n.Op, attrs: n.Attrs) -> str:
-    """A short op description: `conv 3×3/2 64`, `maxpool 3×3/2`, `bottleneck ×3`."""
-    if isinstance(attrs, n.ConvAttrs):
-        stride = f"/{attrs.stride}" if attrs.stride > 1 else ""
-        kind = "dwconv" if attrs.depthwise else "conv"
-        return f"{kind} {attrs.kernel}×{attrs.kernel}{stride} {attrs.filters}"
-    if isinstance(attrs, n.PoolAttrs):
-        return f"maxpool {attrs.size}×{attrs.size}/{attrs.stride}"
-    if isinstance(attrs, n.UpsampleAttrs):
-        return f"upsample ×{attrs.factor}"
-    if isinstance(attrs, n.BlockAttrs):
-        return f"{op}" + (f" ×{attrs.repeats}" if attrs.repeats > 1 else "")
-    if isinstance(attrs, n.ActAttrs):
-        return attrs.fn
-    if isinstance(attrs, n.ResampleAttrs):
-        return f"resample {attrs.rule}" + (f"({attrs.alpha:g})" if attrs.rule == "alpha" else "")
-    return str(op)
+def describe(op: str, attrs: object) -> str:
+    """A short op description, the op's own label: `conv 3×3/2 64`, `maxpool 3×3/2`, `bottleneck ×3`."""
+    return get_op(op).describe(attrs)
 
 
 def instance_of(group: str) -> str | None:
@@ -138,7 +127,7 @@ def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
     section: dict[str, str] = {}
     for node in g.nodes():
         group, inst = node.group, instance_of(node.group)
-        if node.op is n.Op.INPUT:
+        if node.op == "input":
             section[group] = "input"
         elif node.share is not None:
             section[group] = "head"
@@ -187,10 +176,10 @@ def _main(members: list[n.Node], group: str) -> n.Node:
 
 
 def _kind(members: list[n.Node], main: n.Node) -> str:
-    if main.op in n.BLOCK_OPS:
+    main_op = get_op(main.op)
+    if main_op.composite and main_op.in_summary:  # a block group says it all
         return describe(main.op, main.attrs)
-    skip = (n.Op.BN, n.Op.ACT, n.Op.RESAMPLE, n.Op.INPUT)
-    parts = [describe(m.op, m.attrs) for m in members if m.op not in skip]
+    parts = [describe(m.op, m.attrs) for m in members if get_op(m.op).in_summary]
     if len(parts) > 1 and len(set(parts)) == 1:  # a `repeat`: 4× conv 3×3 256
         return f"{len(parts)}× {parts[0]}"
     return " → ".join(parts) if parts else describe(main.op, main.attrs)
@@ -292,10 +281,9 @@ def _layers(arch) -> Diagram:
         if node.name in box_of:
             _add_shared(d, box_of[node.name], shared[node.share], shapes, out, stage[group])
             column.pop(group, None)
-        elif node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
-            parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
-            layers = expand(node, tuple(shapes[i] for i in ins), parent_block=parent_block,
-                            target=shapes[node.name])
+        elif get_op(node.op).composite:
+            layers = layers_of(node.op, node.name, node.attrs, tuple(shapes[i] for i in ins),
+                               rule_context(g, shapes, node.name))
             column[group] = node.name
             _add_layers(d, node, layers, lane[group], cell)
             column.pop(group)
