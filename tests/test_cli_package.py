@@ -43,3 +43,19 @@ def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "archdsl.cli", "check", "specs/spinenet49S.arch"],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "spinenet49S: ok" in done.stdout
+
+
+def test_a_command_imports_only_its_own_module():
+    code = ("import sys; from archdsl.cli import main; assert main(['check', 'specs/spinenet49S.arch']) == 0;"
+            "heavy = [m for m in ('graphviz', 'archdsl.render', 'archdsl.nas', 'tqdm', 'archdsl.cli.render',"
+            " 'archdsl.cli.compile') if m in sys.modules]; assert not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_help_still_lists_every_command(capsys):
+    assert cli.main(["check", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: archdsl check")
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"    {c.name} " in out for c in cli.COMMANDS)

@@ -1,10 +1,11 @@
 """The `archdsl` command: a thin layer over the library, with one module per subcommand.
 
 `COMMANDS` is the whole command set, one row per subcommand (name, module, help): `build_parser`
-imports each row's module and calls its `add_arguments(parser)`; `main` dispatches to its
-`run(args) -> int`. Nothing registers itself by being imported. Subcommand modules import their
-heavy dependencies inside `run`, so building the parser stays cheap and only `compile` ever imports
-TensorFlow. Shared argument helpers live in `archdsl.cli.common`.
+imports a row's module and calls its `add_arguments(parser)`; `main` dispatches to its
+`run(args) -> int`. Nothing registers itself by being imported. `main` imports only the module of
+the command it runs, and that module imports its heavy dependencies inside `run`, so only
+`compile` ever imports TensorFlow and `check` never loads Graphviz. Shared argument helpers live in
+`archdsl.cli.common`.
 
 Exit codes are the table `EXIT_CODES` (also `archdsl --help` and the README). Diagnostics go to
 stderr; results go to stdout.
@@ -64,12 +65,18 @@ class _Parser(argparse.ArgumentParser):
         super()._check_value(action, value)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand in `COMMANDS`, or with `only`, of that one: the others are
+    still listed (for --help and suggestions) but their modules are not imported, so a command
+    loads only what it needs (`check` no Graphviz, `render` no sampler)."""
     parser = _Parser(prog="archdsl", description="A compiler for multi-scale vision architectures.",
                      epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"archdsl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
+        if only is not None and command.name != only:
+            sub.add_parser(command.name, help=command.help)
+            continue
         module = importlib.import_module(command.module)
         p = sub.add_parser(command.name, help=command.help, description=getattr(module, "DESCRIPTION", None))
         module.add_arguments(p)
@@ -78,8 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names (its first word that is not an option), if it is one of ours."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in {c.name for c in COMMANDS} else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
