@@ -118,3 +118,11 @@ def test_1_a_missing_import_is_an_error_in_the_spec(tmp_path, capsys):
     spec.write_text('import "gone.arch"\n')
     assert main(["check", str(spec)]) == 1
     assert "gone.arch" in capsys.readouterr().err
+
+
+def test_2_an_unreadable_input(monkeypatch, capsys):
+    import archdsl.cli.common as common
+
+    monkeypatch.setattr(common.os, "access", lambda path, mode: False)  # root reads anything: pretend
+    assert main(["check", "specs/spinenet49S.arch"]) == 2
+    assert "cannot read specs/spinenet49S.arch: permission denied" in capsys.readouterr().err
