@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-import networkx as nx
-
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
-from archdsl.ir.graph import ArchGraph
+from archdsl.ir.graph import ArchGraph, find_cycle, topological_order
 from archdsl.ir.ops import Bound, make_attrs
 from archdsl.ops.registry import get_op
 from archdsl.syntax import ast
@@ -171,14 +169,14 @@ def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGr
 
 
 def _topological(stubs, edges, by_name, diags) -> list[str] | None:
-    g = nx.DiGraph()
-    g.add_nodes_from(s.name for s in stubs)
-    g.add_edges_from((src, dst) for dst, srcs in edges.items() for src in srcs)
-    try:
-        cycle = [src for src, _ in nx.find_cycle(g)]
-    except nx.NetworkXNoCycle:
-        index = {s.name: i for i, s in enumerate(stubs)}
-        return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+    names = [s.name for s in stubs]
+    cycle = find_cycle(names, edges.__getitem__)
+    if cycle is None:
+        consumers: dict[str, list[str]] = {name: [] for name in names}
+        for dst, srcs in edges.items():
+            for src in srcs:
+                consumers[src].append(dst)
+        return topological_order(names, edges.__getitem__, consumers.__getitem__)
     shown = " -> ".join(by_name[c].group or c for c in cycle + cycle[:1])
     notes = [Note(f"`{by_name[c].group}` is defined here", by_name[c].span) for c in cycle[1:]]
     diags.append(error(f"cycle: {shown}", by_name[cycle[0]].span, notes=notes,
