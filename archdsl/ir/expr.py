@@ -156,9 +156,12 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
     if not args or not all(_number(a) for a in args):
         raise ArchError(error(f"`{expr.func}` needs numeric arguments", expr.span))
     try:
-        return fn(*args)
+        value = fn(*args)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ArchError(error(f"`{expr.func}`: {exc}", expr.span)) from None
+    if isinstance(value, int) and abs(value) > MAX_INT:  # int(1e300) is exact, and absurd
+        raise ArchError(error("number too large", expr.span, hint=f"integers are at most {MAX_INT:,}"))
+    return value
 
 
 def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
@@ -180,6 +183,8 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
         raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
     if not ok:
         raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
+    if type_ in ("int", "level") and abs(value) > MAX_INT:  # a `-D` or Python override, say
+        raise ArchError(error(f"{what} is too large", span, hint=f"integers are at most {MAX_INT:,}"))
     if type_ == "float" and not math.isfinite(value):
         raise ArchError(error(f"{what} must be a finite number, got {value!r}", span))
     if type_ == "level" and not 0 <= value <= MAX_LEVEL:
@@ -192,15 +197,27 @@ def _article(type_: str) -> str:
 
 
 def parse_cli_value(text: str) -> Value:
-    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string."""
+    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string.
+
+    Integers past `MAX_INT` are refused here (an `ArchError` without a span: the text came from
+    the command line), before Python's 4,300-digit conversion limit turns them into a float."""
     lowered = text.strip()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if len(lowered) > 1 and lowered[0] == "L" and lowered[1:].isdigit():
-        return int(lowered[1:])
+    digits = lowered[1:] if lowered[:1] in ("L", "-", "+") else lowered
+    if digits.isdigit() and digits.isascii():
+        if len(digits.lstrip("0")) > 19 or int(digits) > MAX_INT:
+            raise ArchError(error(f"-D value {_clip(lowered)} is too large",
+                                  hint=f"integers are at most {MAX_INT:,}"))
+        if lowered[0] == "L":
+            return int(digits)
     for convert in (int, float):
         try:
             return convert(lowered)
         except ValueError:
             pass
     return lowered
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width] + f"... ({len(text):,} characters)"

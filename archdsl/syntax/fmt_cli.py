@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic
-from archdsl.ir.load import read_spec
+from archdsl.ir.read import read_spec
 
 
 def register(sub) -> None:
