@@ -58,7 +58,10 @@ def load_arch(args: argparse.Namespace, parser: argparse.ArgumentParser):
     from archdsl.arch import load
     from archdsl.limits import FLAGS, Limits
 
-    limits = Limits(**{name: getattr(args, name) for name in FLAGS})
+    try:
+        limits = Limits(**{name: getattr(args, name) for name in FLAGS})
+    except ValueError as exc:  # a limit past its cap
+        parser.error(str(exc))
     search = None
     if args.search_path:
         import os

@@ -142,3 +142,128 @@ def test_control_bytes_are_escaped_in_diagnostics(tmp_path):
     assert "\x1b" not in text and "\\x1b[31m" in text
     source, carets = text.splitlines()[3:5]
     assert carets.index("^") == source.index("\\x1b")  # the carets follow the escaped text
+
+
+# ---- limits ------------------------------------------------------------------------------------
+def _deepest_spec(depth: int, loops: int, terms: int) -> str:
+    """Templates nested `depth` deep; the innermost runs `loops` nested for-loops around a
+    `terms`-term sum: every recursive stage of archdsl at its cap at once."""
+    inner = "  " + "".join(f"for i{k} in 1..1 {{\n" for k in range(loops))
+    inner += "let z = " + "+".join(["1"] * terms) + "\n" + "}\n" * loops
+    text = f"block t0() {{\n  input x\n{inner}  return x\n}}\n"
+    text += "".join(f"block t{i}() {{\n  input x\n  y = t{i - 1} <- x\n  return y\n}}\n" for i in range(1, depth))
+    return text + f"arch a() {{\n  input image: [64, 64, 3]\n  c = t{depth - 1} <- image\n  return c\n}}\n"
+
+
+def test_every_recursion_at_its_cap_at_once_still_works(tmp_path):
+    from archdsl.limits import CAPS
+
+    depth, nesting = CAPS["max_template_depth"], CAPS["max_nesting"]
+    text = _deepest_spec(depth, nesting - 3, nesting)  # brackets: the bodies of arch, block and loops
+    arch = load_text(tmp_path, text, max_template_depth=depth, max_nesting=nesting, max_nodes=10**6)
+    assert arch.outputs == {"output": (64, 64, 3)}
+
+
+@pytest.mark.parametrize("flag,value", [("--max-template-depth", "200"), ("--max-nesting", "10000")])
+def test_limits_past_their_cap_are_usage_errors(flag, value, capsys):
+    assert main(["check", "specs/resnet50.arch", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert "can be at most" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match="can be at most"):
+        archdsl.Limits(**{flag[2:].replace("-", "_"): int(value)})
+
+
+def test_cli_help_states_the_caps(capsys):
+    assert main(["check", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "at most 50" in out and "at most 100" in out
+
+
+def _self_calling(calls: int, lets: int = 0) -> str:
+    body = "".join(f"  let v{i} = {i}\n" for i in range(lets))
+    chain = " -> ".join(["b"] * calls)
+    return (f"block b() {{\n  input x\n{body}  y = {chain} <- x\n  return y\n}}\n"
+            "arch a() {\n  input image: [64, 64, 3]\n  c = b <- image\n  return c\n}\n")
+
+
+BIG_BLOCKS = "arch a() {\n  input image: [64, 64, 3]\n  defaults act(relu)\n  c0 = conv 3x3 8 <- image\n" + "".join(
+    f"  c{k} = bottleneck 1 repeats=1980 <- c{k - 1}\n" for k in range(1, 101)) + "  return c100\n}\n"
+
+
+@pytest.mark.parametrize("text,message,line", [
+    (BIG_BLOCKS, "expands to more than 20,000 nodes", 6),          # repeats summed over the spec
+    (_self_calling(2, lets=1000), "expands to more than 20,000 nodes", None),  # work, not calls
+    (_self_calling(3), "templates nest deeper than 32", 3),       # one error, not thousands
+])
+def test_work_is_bounded_with_one_error(tmp_path, text, message, line):
+    with pytest.raises(ArchError) as info:
+        load_text(tmp_path, text)
+    assert len(info.value.diagnostics) == 1, info.value.render()[:2000]
+    d = info.value.diagnostics[0]
+    assert message in d.message and (line is None or d.span.line == line), d.render()
+
+
+def test_render_layers_of_huge_blocks_is_refused(tmp_path, capsys):
+    path = tmp_path / "t.arch"
+    path.write_text(BIG_BLOCKS)
+    assert main(["render", str(path), "--detail", "layers", "-o", str(tmp_path / "t.dot")]) == 1
+    assert "more than 20,000 nodes" in capsys.readouterr().err
+    assert not (tmp_path / "t.dot").exists()
+
+
+def test_block_layers_are_counted_but_real_specs_fit():
+    from archdsl.ir.elaborate import LAYERS_PER_BLOCK
+
+    assert LAYERS_PER_BLOCK >= 10
+    archdsl.load("specs/retinanet_spinenet190.arch")  # the largest real network, within the default
+
+
+def test_strings_have_a_bounded_length(tmp_path):
+    lets = 'let s0 = "xxxxxxxxxxxxxxxx"\n' + "".join(f"  let s{i} = " + "+".join([f"s{i - 1}"] * 16) + "\n"
+                                                     for i in range(1, 6))
+    text = f"arch a() {{\n  input image: [64, 64, 3]\n  {lets}  return image\n}}\n"
+    d = first_error(tmp_path, text)
+    assert "131,072 characters, more than the limit of 100,000" in d.message and d.span.line == 7
+    d = first_error(tmp_path, text, max_string_chars=2 * 10**6)
+    assert "more than the limit of 2,000,000" in d.message and d.span.line == 8
+
+
+# ---- silently accepted ---------------------------------------------------------------------------
+def test_negative_repeat_count_is_located(tmp_path):
+    d = first_error(tmp_path, spec("repeat (0-1) (conv 3x3 8)"))
+    assert "repeat count must be 0 or more, got -1" in d.message and d.span.line == 3
+
+
+def test_zero_repeats_leave_the_chain_out(tmp_path):
+    # Model Garden's heads accept num_convs=0 (no tower convs): `repeat 0` is the line's input.
+    assert load_text(tmp_path, spec("repeat 0 (conv 3x3 8)")).outputs == {"output": (64, 64, 3)}
+    text = spec("repeat 0 (conv 3x3 8)").replace(" <- image", "")
+    d = first_error(tmp_path, text)
+    assert "has no op after unrolling and 0 inputs" in d.message and d.span.line == 3
+
+
+def test_duplicate_record_field_is_located(tmp_path):
+    text = "arch a() {\n  input image: [64, 64, 3]\n  x = conv 3x3 8 <- image\n  return {x: x, x: image}\n}\n"
+    d = first_error(tmp_path, text)
+    assert "field `x` is given twice" in d.message and (d.span.line, d.span.col) == (4, 20)
+    assert d.notes[0].span.col == 14
+
+
+@pytest.mark.parametrize("op", ["add", "conv 1x1 3 -> add", "concat"])
+def test_one_input_combine_is_refused_by_elaboration(tmp_path, op):
+    d = first_error(tmp_path, spec(op))
+    assert "needs at least two inputs, got 1 input" in d.message and d.span.line == 3
+
+
+def test_one_input_add_is_refused_by_check_structure_too():
+    from archdsl.ir import nodes as n
+    from archdsl.ir.graph import ArchGraph
+    from archdsl.passes import State, get_pass
+
+    g = ArchGraph("a")
+    g.add_node(n.Node("image", n.Op.INPUT, 0, n.InputAttrs(8, 8, 3), "image"))
+    g.add_node(n.Node("sum", n.Op.ADD, 0, n.NoAttrs(), "sum"))
+    g.add_edge("image", "sum", 0)
+    g.outputs = {"output": "sum"}
+    diags = get_pass("check-structure").run(State(g)).diagnostics
+    assert [d.message for d in diags] == ["`sum` (add) has 1 input(s)"]

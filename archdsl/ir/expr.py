@@ -14,11 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.diagnostics import ArchError, Span, did_you_mean, error
+from archdsl.limits import DEFAULT
 from archdsl.syntax import ast
 
 Value = Any
 MAX_LEVEL = 16  # stride 2**16: far past any real network, small enough to catch typos
 MAX_INT = 2**63 - 1  # no size, count or level needs more
+MAX_STRING = DEFAULT.max_string_chars  # where no run's Limits reach (a bare Scope)
+
+
+class Failed:
+    """Stands for a name whose definition failed: using it adds no "unknown name" echo."""
+
+    def __repr__(self) -> str:
+        return "<failed>"
+
+
+FAILED = Failed()
+
+
+def cascade() -> ArchError:
+    """The error of a use of a failed name: it carries no diagnostic (the failure was reported)."""
+    return ArchError([])
 
 
 @dataclass
@@ -27,6 +44,7 @@ class Scope:
 
     values: dict[str, Value] = field(default_factory=dict)
     parent: Scope | None = None
+    max_string: int = MAX_STRING  # the run's max_string_chars: `+` on strings stops there
 
     def lookup(self, name: str) -> tuple[bool, Value]:
         scope: Scope | None = self
@@ -45,7 +63,7 @@ class Scope:
         return out
 
     def child(self) -> Scope:
-        return Scope({}, self)
+        return Scope({}, self, self.max_string)
 
 
 def _int(x: Value) -> int:
@@ -89,6 +107,8 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
         return expr.value
     if isinstance(expr, ast.Var):
         found, value = scope.lookup(expr.name)
+        if value is FAILED:
+            raise cascade()
         if found:
             return value
         if symbols:
@@ -101,7 +121,7 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
             raise ArchError(error(f"cannot negate a {type_name(value)}", expr.span))
         return -value
     if isinstance(expr, ast.BinOp):
-        return _binop(expr, evaluate(expr.left, scope), evaluate(expr.right, scope))
+        return _binop(expr, evaluate(expr.left, scope), evaluate(expr.right, scope), scope.max_string)
     if isinstance(expr, ast.Index):
         return _index(expr, scope)
     if isinstance(expr, ast.Call):
@@ -109,8 +129,12 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
     raise TypeError(f"not an expression: {expr!r}")
 
 
-def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
+def _binop(expr: ast.BinOp, left: Value, right: Value, max_string: int = MAX_STRING) -> Value:
     strings = isinstance(left, str) and isinstance(right, str) and expr.op == "+"
+    if strings and len(left) + len(right) > max_string:  # checked before the string is made
+        raise ArchError(error(f"this string would have {len(left) + len(right):,} characters, more than the "
+                              f"limit of {max_string:,}", expr.span,
+                              hint="the limit is max_string_chars (--max-string-chars)"))
     if not strings and not (_number(left) and _number(right)):
         raise ArchError(error(f"cannot apply `{expr.op}` to {type_name(left)} and {type_name(right)}",
                               expr.span))
@@ -127,6 +151,8 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
 
 def _index(expr: ast.Index, scope: Scope) -> Value:
     found, table = scope.lookup(expr.name)
+    if table is FAILED:
+        raise cascade()
     if not found:
         raise ArchError(error(f"unknown name `{expr.name}`", expr.span,
                               hint=did_you_mean(expr.name, scope.names())))

@@ -203,9 +203,10 @@ def bind_args(template: Template, args: tuple[ast.Arg, ...], scope: Scope, span:
     return out
 
 
-def param_values(template: Template, given: dict[str, tuple[Any, Span]]) -> Scope:
+def param_values(template: Template, given: dict[str, tuple[Any, Span]], *,
+                 max_string: int = DEFAULT.max_string_chars) -> Scope:
     """The scope of parameter values for one instantiation; defaults may use earlier parameters."""
-    scope = Scope()
+    scope = Scope(max_string=max_string)
     for p in template.params:
         if p.name in given:
             value, span = given[p.name]

@@ -44,6 +44,14 @@ BLOCK_OPS = (Op.BOTTLENECK, Op.RESIDUAL)
 MULTI_INPUT_OPS = (Op.ADD, Op.CONCAT, Op.ATTENTION)
 
 
+def arity_ok(op: Op, count: int) -> bool:
+    """The one input-count rule (elaboration and check-structure): an input takes none, a
+    combining op two or more (a one-input `add` would be an identity Keras cannot build), others one."""
+    if op is Op.INPUT:
+        return count == 0
+    return count >= 2 if op in MULTI_INPUT_OPS else count == 1
+
+
 def _positive(**values: int) -> None:
     for name, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

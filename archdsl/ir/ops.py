@@ -125,7 +125,11 @@ def bind(stage: ast.Stage, sig: Signature, scope: Scope, defaults: dict[str, Bou
 
 
 def _params_hint(op: str, sig: Signature) -> str:
-    return f"{op}: {sig.doc}"
+    """A hint from the op's doc line, "what it is: how to write it" (the usage part optional)."""
+    what, _, usage = sig.doc.partition(": ")
+    if usage.startswith(op):
+        return f"write it as `{usage}` ({what})"
+    return f"`{op}` takes {', '.join(sig.params) or 'no parameters'}: {sig.doc}"
 
 
 def make_attrs(op: n.Op, v: Bound, *, level: int, widths: dict[int, int] | None,
@@ -153,7 +157,7 @@ def _act_from(defaults: dict[str, Bound], span: Span) -> str:
 def _conv(v, level, widths, defaults, span):
     filters = v["filters"]
     if filters is None and not v["depthwise"]:
-        raise ArchError(error("`conv` needs `filters`", span, hint="conv: " + SIGNATURES["conv"].doc))
+        raise ArchError(error("`conv` needs `filters`", span, hint=_params_hint("conv", SIGNATURES["conv"])))
     return n.ConvAttrs(filters or 1, v["kernel"], v["stride"], v["bias"], v["groups"], v["depthwise"],
                        v["init"], v["bias_init"])
 
