@@ -47,7 +47,9 @@ class Limits:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"limit {f.name} must be a positive integer, got {value!r}")
             if value > CAPS.get(f.name, value):
-                raise ValueError(f"limit {f.name} (--{f.name.replace('_', '-')}) can be at most {CAPS[f.name]:,}, got {value:,}: {CAP_REASON}")
+                flag = "--" + f.name.replace("_", "-")
+                raise ValueError(f"limit {f.name} ({flag}) can be at most {CAPS[f.name]:,}, got {value:,}: "
+                                 f"{CAP_REASON}")
 
 
 # Limits the implementation cannot go past: elaboration, evaluation and printing recurse (once per
@@ -86,7 +88,7 @@ def check_sizes(graph, shapes, costs, limits: Limits) -> list[Diagnostic]:
                 f"`{node.name}` outputs {shape} = {elements:,} elements per sample, more than the limit "
                 f"of {limits.max_tensor_elements:,}", node.span, node=node.name,
                 hint="check the input size and filters (the limit is max_tensor_elements, --max-tensor-elements)"))
-            break  # the first one is the cause; its consumers only echo it
+            return diags  # the first limit stops the run: its consumers and the params only echo it
     params = sum(c.params for c in costs.values())
     if params > limits.max_params:
         big = max(graph.nodes(), key=lambda nd: costs[nd.name].params if nd.name in costs else 0)

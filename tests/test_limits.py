@@ -51,6 +51,20 @@ CASES = {
     "line: 20,000 characters": (spec(x="1" + " " * 20_000), {}, "line 1 is 20,015 characters long", 1),
     "number: 5,000-digit literal": (spec(x="9" * 5000), {}, "number too large", 1),
     "number: squares of squares": (spec(x="3037000499 * 3037000499 * 3037000499"), {}, "number too large", 1),
+    # Work, not just nodes: block layers summed over the spec, statements run, one error per limit.
+    "nodes: 100 lines of repeats=1980": (
+        "arch a() {\n  input image: [64, 64, 3]\n  defaults act(relu)\n  c0 = conv 3x3 8 <- image\n" + "".join(
+            f"  c{k} = bottleneck 1 repeats=1980 <- c{k - 1}\n" for k in range(1, 101)) + "  return c100\n}\n",
+        {}, "expands to more than 20,000 nodes", 6),
+    "nodes: 1,000 lets, called twice per call": (
+        "block b() {\n  input x\n" + "".join(f"  let v{i} = {i}\n" for i in range(1000))
+        + "  y = b -> b <- x\n  return y\n}\n" + spec(op="b"), {}, "expands to more than 20,000 nodes", None),
+    "template depth: three-way self-call": ("block b() {\n  input x\n  y = b -> b -> b <- x\n  return y\n}\n"
+                                            + spec(op="b"), {}, "templates nest deeper than 32", 3),
+    "string: 16-fold concatenations": (
+        'arch a() {\n  input image: [64, 64, 3]\n  let s0 = "xxxxxxxxxxxxxxxx"\n' + "".join(
+            f"  let s{i} = " + "+".join([f"s{i - 1}"] * 16) + "\n" for i in range(1, 6)) + "  return image\n}\n",
+        {}, "more than the limit of 100,000", 7),
 }
 
 
@@ -66,6 +80,7 @@ def test_limit_is_a_located_diagnostic(tmp_path, name):
     with pytest.raises(ArchError) as info:
         _load(tmp_path, name, text, **limits)
     first = info.value.diagnostics[0]
+    assert len(info.value.errors) == 1, info.value.render()[:3000]  # the first limit stops the run
     assert message in first.message
     assert first.span is not None and (line is None or first.span.line == line), first.render()
     assert len(info.value.render()) < 5000  # long lines are shown as a window, not in full

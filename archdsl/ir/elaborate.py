@@ -17,7 +17,7 @@ from typing import Any
 
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
-from archdsl.ir.expr import FAILED, Scope, coerce, evaluate
+from archdsl.ir.expr import FAILED, MAX_INT, Scope, cascade, coerce, evaluate
 from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
@@ -116,15 +116,7 @@ class Elaborator(FuseSections):
                     raise ArchError(error(f"unknown op `{stage.op}` in defaults", stage.op_span))
                 frame.defaults[stage.op] = bind(stage, sig, frame.scope, {}, fill=False)  # as written
         elif isinstance(stmt, ast.Widths):
-            scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
-            frame.widths = {}
-            for lvl, width in stmt.entries:
-                w = coerce(evaluate(width, frame.scope), "float", "a width", width.span) * scale
-                if not math.isfinite(w):
-                    raise ArchError(error(f"width {w} is not a finite number", width.span))
-                key = coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)
-                frame.widths[key] = int(w)  # Model Garden truncates
-            frame.scope.values["widths"] = dict(frame.widths)
+            self._widths(stmt, frame)
         elif isinstance(stmt, ast.Input):
             self._input(stmt, frame)
         elif isinstance(stmt, ast.For):
@@ -146,6 +138,17 @@ class Elaborator(FuseSections):
                                       notes=[Note("first given here", spans[key])]))
             fields[key], spans[key] = ref(frame.ns, r, self._index(r, frame)), r.span
         frame.returned = Record(fields)
+
+    def _widths(self, stmt: ast.Widths, frame: _Frame) -> None:
+        scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
+        frame.widths = {}
+        for lvl, width in stmt.entries:
+            w = coerce(evaluate(width, frame.scope), "float", "a width", width.span) * scale
+            if not math.isfinite(w) or abs(w) > MAX_INT:
+                raise ArchError(error(f"width {w} is not a finite number of at most {MAX_INT:,}", width.span))
+            key = coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)
+            frame.widths[key] = int(w)  # Model Garden truncates
+        frame.scope.values["widths"] = dict(frame.widths)
 
     def _input(self, stmt: ast.Input, frame: _Frame) -> None:
         if frame.depth > 0:  # a template's input: an alias for what the caller passed
@@ -178,7 +181,8 @@ class Elaborator(FuseSections):
         if stmt.target.index is not None:
             index = coerce(evaluate(stmt.target.index, frame.scope), "level", "an index", stmt.target.index.span)
         base = stmt.target.name + (f"[{index}]" if index is not None else "")
-        level = None if stmt.level is None else coerce(evaluate(stmt.level, frame.scope), "level", "a level", stmt.level.span)
+        level = None if stmt.level is None else \
+            coerce(evaluate(stmt.level, frame.scope), "level", "a level", stmt.level.span)
         inputs: list[Binding] = [ref(frame.ns, r, self._index(r, frame)) for r in stmt.inputs]
         if frame.fuse is not None:
             result = self._fuse_line(stmt, frame, base, level, inputs)
@@ -262,7 +266,8 @@ class Elaborator(FuseSections):
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.op, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
-                       share=None if share is None else frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
+                       share=None if share is None else
+                       frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
                        defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths))
         return NodeName(full)
 
@@ -309,7 +314,8 @@ class Elaborator(FuseSections):
 
     def _claim(self, name: str, span: Span) -> str:
         if name in self.taken:
-            raise ArchError(error(f"`{name}` is defined twice", span, notes=[Note("first defined here", self.taken[name])]))
+            raise ArchError(error(f"`{name}` is defined twice", span,
+                                  notes=[Note("first defined here", self.taken[name])]))
         self.taken[name] = span
         return name
 
@@ -351,6 +357,8 @@ def _outputs(returned: Binding, span: Span) -> dict:
             return target.name
         if isinstance(target, dict):
             return {str(k): node_of(v, span) for k, v in sorted(target.items())}
+        if not isinstance(target, Record):  # a failed line: reported where it failed
+            raise cascade()
         return {k: convert(v) for k, v in target.fields.items()}
 
     out = convert(returned)

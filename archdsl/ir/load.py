@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archdsl.diagnostics import ArchError, Note, Span, did_you_mean, error
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir.expr import Scope, coerce, evaluate, type_name
 from archdsl.ir.read import STDIN, display, read_spec, read_stdin, resolved, shown
 from archdsl.limits import DEFAULT, Limits
@@ -103,7 +103,8 @@ class _Loader:
         else:
             text = read_spec(path, span, self.limits.max_file_bytes)
         module = Module(display(path), parse(text, display(path), self.limits))
-        diags, import_failed = [], False
+        diags: list[Diagnostic] = []
+        import_failed = False
         for item in module.file.items:
             try:
                 self._item(module, item, path, stack + (real,))

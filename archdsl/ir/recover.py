@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from archdsl.diagnostics import ArchError, Diagnostic, Note, Span
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Severity, Span
 from archdsl.ir.expr import FAILED
 from archdsl.syntax import ast
 
@@ -63,31 +63,37 @@ def _poison_target(target: ast.Target, table: dict[str, Any], index: Callable[[a
 
 
 def once(diags: Iterable[Diagnostic], calls: Iterable[Calls]) -> list[Diagnostic]:
-    """The diagnostics without repeats; one inside a called template gets a note for the call."""
+    """The diagnostics without repeats; one inside a called template gets a note for the call.
+
+    Inside a template called more than once, diagnostics at the same place are one error whatever
+    their text (the text names the instance: `t[0].a`, `t[1].a`, ...); elsewhere only identical
+    ones are merged."""
     calls = list(calls)
     seen: set[tuple] = set()
     out: list[Diagnostic] = []
     for d in diags:
-        key = (d.message, d.hint, d.severity, _where(d.span))
+        call = _call_of(d, calls)
+        key = (d.severity, _where(d.span)) + (() if call and call.count > 1 else (d.message, d.hint))
         if key in seen:
             continue
         seen.add(key)
-        out.append(_with_call(d, calls))
+        # Errors always name the call; a warning only when it stands for several instances.
+        noted = call is not None and (d.severity is Severity.ERROR or call.count > 1)
+        out.append(_noted(d, call) if noted and call is not None else d)
     return out
 
 
-def _with_call(d: Diagnostic, calls: list[Calls]) -> Diagnostic:
-    if d.span is None:
-        return d
-    inside = [c for c in calls if _contains(c.defn, d.span)]
-    if not inside:
-        return d
-    c = min(inside, key=lambda c: (c.defn.end_line - c.defn.line, c.defn.end_col))  # the innermost
+def _call_of(d: Diagnostic, calls: list[Calls]) -> Calls | None:
+    """The innermost called template whose definition holds `d`'s span."""
+    inside = [c for c in calls if d.span is not None and _contains(c.defn, d.span)]
+    return min(inside, key=lambda c: (c.defn.end_line - c.defn.line, c.defn.end_col), default=None)
+
+
+def _noted(d: Diagnostic, c: Calls) -> Diagnostic:
     if any(note.span == c.first for note in d.notes):
         return d
-    times = f", one of {c.count} calls (the error is shown once)" if c.count > 1 else ""
-    note = Note(f"in `{c.name}`, called here{times}", c.first)
-    return replace(d, notes=d.notes + (note,))
+    times = f"; it is called {c.count} times, and an error on this line is shown once" if c.count > 1 else ""
+    return replace(d, notes=d.notes + (Note(f"in `{c.name}`, called here{times}", c.first),))
 
 
 def _where(span: Span | None) -> tuple:
