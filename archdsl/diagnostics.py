@@ -4,7 +4,8 @@ Every mistake a user can make in a spec ends as a `Diagnostic`: a severity, a on
 `Span` it points at (or, for generated graphs, the node it names), an optional hint and secondary
 notes ("first input defined here"). `ArchError` carries all the diagnostics of a failed run, so a
 user fixes every independent error in one edit. Rendering follows rustc/xDSL: `file:line:col`, the
-source line, carets under the span.
+source line, carets under the span. Control characters in a spec (an ANSI escape, a NUL) are
+shown escaped (`\\x1b`), never written to the user's terminal.
 """
 
 from __future__ import annotations

@@ -267,3 +267,24 @@ def test_one_input_add_is_refused_by_check_structure_too():
     g.outputs = {"output": "sum"}
     diags = get_pass("check-structure").run(State(g)).diagnostics
     assert [d.message for d in diags] == ["`sum` (add) has 1 input(s)"]
+
+
+def test_nul_byte_in_the_main_path():
+    with pytest.raises(ArchError, match="NUL byte"):
+        archdsl.load("specs/a\x00b.arch")
+
+
+@pytest.mark.parametrize("failing", [
+    "  p[l] = conv 3x3 8 frob=1 <- image\n",                     # a family member fails
+    "  p[l] = conv 3x3 (l + nothing) <- image\n",                # its filters fail
+    "  p[l + nothing] = conv 3x3 8 <- image\n",                  # its index fails
+])
+def test_failed_lines_cause_no_follow_on_errors(tmp_path, failing):
+    text = ("arch a() {\n  input image: [64, 64, 3]\n  for l in 2..4 {\n" + failing + "  }\n"
+            "  q = conv 3x3 8 <- p[3]\n  let w = q_width\n  r = conv 3x3 w <- q\n  s = add <- r, p[4]\n"
+            "  return {out: s, other: p[2]}\n}\n")
+    with pytest.raises(ArchError) as info:
+        load_text(tmp_path, text)
+    messages = [d.message for d in info.value.diagnostics]
+    assert len(messages) == 2 and "q_width" in messages[1], messages  # the cause, and the other typo
+    assert all("unknown name `p`" not in m and "`r`" not in m for m in messages)

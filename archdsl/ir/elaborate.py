@@ -6,7 +6,10 @@ iterates levels; a template call instantiates a `block` or `arch` under the pref
 `fuse` section each parent of a line is first resampled to the line's level by the section's rule
 (`t.in0`, `t.in1`, ...), then combined (`t.add`, ...), then the line's own ops follow; the section
 is recorded so the merge-orphans pass can apply Model Garden's rule. Errors are collected per
-statement so one run reports every independent mistake.
+statement so one run reports every independent mistake, without echoes (`archdsl.ir.recover`:
+a failed line's names are failed, an error in a template is reported once). Every statement,
+loop iteration, template call and block layer counts against `max_nodes`, checked before the
+work is done, and the first limit reached stops elaboration.
 """
 
 from __future__ import annotations
@@ -245,6 +248,8 @@ class Elaborator(FuseSections):
         sig = SIGNATURES.get(stage.op)
         if sig is None and stage.op not in self.module.symbols:
             found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
+            if chosen is FAILED:
+                raise cascade()
             if found and isinstance(chosen, str) and chosen in SIGNATURES:
                 stage, sig = replace(stage, op=chosen), SIGNATURES[chosen]
             elif found and isinstance(chosen, str) and chosen in self.module.symbols:
