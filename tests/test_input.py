@@ -288,3 +288,17 @@ def test_failed_lines_cause_no_follow_on_errors(tmp_path, failing):
     messages = [d.message for d in info.value.diagnostics]
     assert len(messages) == 2 and "q_width" in messages[1], messages  # the cause, and the other typo
     assert all("unknown name `p`" not in m and "`r`" not in m for m in messages)
+
+
+def test_import_chains_are_bounded(tmp_path):
+    from archdsl.ir.load import MAX_IMPORT_DEPTH
+
+    n = MAX_IMPORT_DEPTH + 20
+    for i in range(n):
+        imp = f'import "f{i + 1}.arch"\n' if i < n - 1 else ""
+        (tmp_path / f"f{i}.arch").write_text(imp + f"block b{i}() {{\n  input x\n  return x\n}}\n"
+                                             + (IMPORTS.format(f"f{i + 1}.arch").split("\n", 1)[1] if i == 0 else ""))
+    with pytest.raises(ArchError) as info:
+        archdsl.load(tmp_path / "f0.arch")
+    d = info.value.diagnostics[0]
+    assert len(info.value.diagnostics) == 1 and f"imports nest deeper than {MAX_IMPORT_DEPTH}" in d.message
