@@ -26,7 +26,7 @@ def _overrides(pairs: list[str], parser: argparse.ArgumentParser) -> dict[str, A
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             parser.error(f"-D expects name=value, got {pair!r}")
-        out[name.strip()] = parse_cli_value(value)
+        out[name.strip()] = parse_cli_value(value, name.strip())
     return out
 
 

@@ -222,7 +222,7 @@ def _article(type_: str) -> str:
     return f"an {type_}" if type_[0] in "aeiou" else f"a {type_}"
 
 
-def parse_cli_value(text: str) -> Value:
+def parse_cli_value(text: str, name: str = "") -> Value:
     """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string.
 
     Integers past `MAX_INT` are refused here (an `ArchError` without a span: the text came from
@@ -233,7 +233,7 @@ def parse_cli_value(text: str) -> Value:
     digits = lowered[1:] if lowered[:1] in ("L", "-", "+") else lowered
     if digits.isdigit() and digits.isascii():
         if len(digits.lstrip("0")) > 19 or int(digits) > MAX_INT:
-            raise ArchError(error(f"-D value {_clip(lowered)} is too large",
+            raise ArchError(error(f"-D {name + '=' if name else 'value '}{_clip(lowered)} is too large",
                                   hint=f"integers are at most {MAX_INT:,}"))
         if lowered[0] == "L":
             return int(digits)
