@@ -78,7 +78,10 @@ def _search_roots(main: Path, search_path: Any) -> list[Path]:
 
 def load_module(path: str | os.PathLike, search_path: list[str] | None = None,
                 limits: Limits = DEFAULT) -> Module:
-    """Parse `path` and everything it imports. Raises `ArchError`."""
+    """Parse `path` (`-`: standard input) and everything it imports. Raises `ArchError`.
+
+    `search_path` is a list of directories imports may come from (default: `path`'s directory);
+    a single string is refused with a `TypeError`, since it would read as a list of characters."""
     main = Path(path)
     loader = _Loader(_search_roots(main, search_path), limits)
     module = loader.load(main, None, ())
