@@ -252,7 +252,7 @@ def test_duplicate_record_field_is_located(tmp_path):
 @pytest.mark.parametrize("op", ["add", "conv 1x1 3 -> add", "concat"])
 def test_one_input_combine_is_refused_by_elaboration(tmp_path, op):
     d = first_error(tmp_path, spec(op))
-    assert "needs at least two inputs, got 1 input" in d.message and d.span.line == 3
+    assert "needs at least 2 inputs, got 1 input" in d.message and d.span.line == 3
 
 
 def test_one_input_add_is_refused_by_check_structure_too():
@@ -261,12 +261,12 @@ def test_one_input_add_is_refused_by_check_structure_too():
     from archdsl.passes import State, get_pass
 
     g = ArchGraph("a")
-    g.add_node(n.Node("image", n.Op.INPUT, 0, n.InputAttrs(8, 8, 3), "image"))
-    g.add_node(n.Node("sum", n.Op.ADD, 0, n.NoAttrs(), "sum"))
+    g.add_node(n.Node("image", "input", 0, n.InputAttrs(8, 8, 3), "image"))
+    g.add_node(n.Node("sum", "add", 0, n.NoAttrs(), "sum"))
     g.add_edge("image", "sum", 0)
     g.outputs = {"output": "sum"}
     diags = get_pass("check-structure").run(State(g)).diagnostics
-    assert [d.message for d in diags] == ["`sum` (add) has 1 input(s)"]
+    assert [d.message for d in diags] == ["`sum` (add) needs at least 2 inputs, got 1 input"]
 
 
 def test_nul_byte_in_the_main_path():
