@@ -13,6 +13,7 @@ from typing import Any, Union
 
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
+from archdsl.ir.expr import FAILED, Failed, cascade
 from archdsl.ir.graph import ArchGraph, find_cycle, topological_order
 from archdsl.ir.ops import Bound, make_attrs
 from archdsl.ops.registry import get_op
@@ -47,7 +48,7 @@ class NodeName:
     name: str
 
 
-Binding = Union[NodeName, LazyRef, dict, "Record"]
+Binding = Union[NodeName, LazyRef, dict, "Record", Failed]  # FAILED: its line failed
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
                               hint=did_you_mean(ref.name, list(ns.table) + ["outputs"])))
     if ref.index is not None:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, dict):
             raise ArchError(error(f"`{ref.name}` is {describe(b)}, it cannot be indexed", ref.span))
         if ref.index not in b:
@@ -111,6 +114,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
         b = b[ref.index]
     for name in ref.fields:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, Record) or name not in b.fields:
             raise ArchError(error(f"`{ref.name}` has no field `{name}`", ref.span,
                                   hint=did_you_mean(name, b.fields) if isinstance(b, Record) else None))
@@ -121,6 +126,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
 def node_of(b: Binding, span: Span) -> str:
     """The node a binding names; a family or record where one node is needed is an error."""
     target = deref(b)
+    if target is FAILED:
+        raise cascade()  # its line failed and was reported
     if not isinstance(target, NodeName):
         name = b.name if isinstance(b, LazyRef) else "this"
         raise ArchError(error(f"`{name}` is {describe(target)}; an input must be one node", span,
