@@ -143,6 +143,10 @@ from archdsl.render.cli import register as _register_render  # noqa: E402
 
 _EXTRA_COMMANDS.append(_register_render)
 
+from archdsl.render.html_cli import register as _register_view  # noqa: E402 (the HTML viewer)
+
+_EXTRA_COMMANDS.append(_register_view)
+
 from archdsl.nas.cli import register as _register_nas  # noqa: E402 (hash, diff, sample)
 
 _EXTRA_COMMANDS.append(_register_nas)

@@ -26,6 +26,7 @@ def register(sub) -> None:
     p = sub.add_parser("diff", help="difference of two specs modulo renaming (exit 0 when equivalent)")
     p.add_argument("a")
     p.add_argument("b")
+    p.add_argument("-o", dest="output", metavar="OUT.html", help="also write both specs to one interactive page")
     p.set_defaults(handler=cmd_diff)
     p = sub.add_parser("sample", help="sample distinct valid topologies from a search space")
     p.add_argument("--space", choices=["spinenet"], default="spinenet")
@@ -49,8 +50,15 @@ def cmd_hash(args) -> int:
 def cmd_diff(args) -> int:
     import archdsl
     from archdsl.nas.diff import diff
-    d = diff(archdsl.load(args.a), archdsl.load(args.b))
+    if args.output and not args.output.lower().endswith(".html"):
+        args.parser.error(f"diff -o writes an HTML page: name it *.html, not {args.output!r}")
+    a, b = archdsl.load(args.a), archdsl.load(args.b)
+    d = diff(a, b)
     print(d)
+    if args.output:
+        from archdsl.render.html_cli import diff_page
+        if diff_page(a, b, d, args.output):
+            return 1
     return 0 if d.empty else 1
 
 

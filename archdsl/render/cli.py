@@ -14,10 +14,10 @@ from archdsl.render.output import FORMATS
 def register(sub) -> None:
     from archdsl.cli import _spec_args
 
-    p = sub.add_parser("render", help="draw a spec as a level-laned Graphviz diagram (.svg .png .pdf .dot)")
+    p = sub.add_parser("render", help="draw a spec: a Graphviz diagram (.svg .png .pdf .dot) or the interactive viewer (.html)")
     _spec_args(p)
     p.add_argument("-o", dest="output", required=True, metavar="OUT",
-                   help=f"output file; the format follows the extension ({' '.join(FORMATS)})")
+                   help=f"output file; the format follows the extension ({' '.join(FORMATS)} .html)")
     p.add_argument("--detail", choices=DETAILS, default="blocks",
                    help="blocks: one box per statement (default); layers: every layer, composites expanded")
     p.set_defaults(handler=cmd_render)
@@ -27,10 +27,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     from archdsl.cli import load_arch, print_warnings
     from archdsl.render import GraphvizMissing, render
 
-    if os.path.splitext(args.output)[1].lower() not in FORMATS:
-        args.parser.error(f"cannot tell the format of -o {args.output!r}: use one of {', '.join(FORMATS)}")
+    ext = os.path.splitext(args.output)[1].lower()
+    if ext not in FORMATS and ext != ".html":
+        args.parser.error(f"cannot tell the format of -o {args.output!r}: use one of {', '.join(FORMATS)}, .html")
     arch = load_arch(args, args.parser)
     print_warnings(arch)
+    if ext == ".html":  # the interactive viewer: no Graphviz
+        from archdsl.render.html_cli import render_page
+        return render_page(arch, args.output)
     try:
         render(arch, args.output, detail=args.detail)
     except GraphvizMissing as exc:

@@ -1,0 +1,355 @@
+"""The interactive viewer's data: a tree of collapsible boxes over the IR, with costs and edges.
+
+The tree is, outermost first: template instances (`backbone`, `decoder`, `decoder.cell[2]`), loops
+(statements or instances `name[i]` of one loop, as `endpoint[3..7]`), fuse sections, statements,
+IR nodes, and for block groups and resamples the primitive layers of `archdsl.ir.expand`. Every
+container knows its level range, its costs (the sum of its IR nodes', as `count-costs` gave them)
+and where its children sit: a local column in data-flow order, computed here once, so the page
+never reorders anything when a box is expanded, it only re-measures widths. `hierarchy()` is the
+one place that reads the scope of a node; nothing else looks inside names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import networkx as nx
+
+from archdsl.ir import nodes as n
+from archdsl.ir.expand import expand
+from archdsl.passes.count_costs import primitive_cost
+from archdsl.render.model import _kind as statement_label
+from archdsl.render.model import describe, hwc, resample_label
+
+Item = dict[str, Any]
+Marks = tuple[dict[str, tuple[str, str]], dict[tuple[str, str], str]]
+_LOOP = re.compile(r"^(.+)\[([^\[\]]+)\]$")
+
+
+def hierarchy(node: n.Node) -> tuple[str, ...]:
+    """The scopes `node` sits in, outermost first, ending with its statement: ('decoder',
+    'cell[2]', 'n5') for a node of `decoder.cell[2].n5`. Reads the typed `scope` field when the
+    IR has one, else splits the statement path `Node.group` at its dots (outside brackets)."""
+    typed = getattr(node, "scope", None)
+    if typed is not None:
+        return tuple(str(s) for s in typed)
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(node.group):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "." and depth == 0:
+            parts.append(node.group[start:i])
+            start = i + 1
+    parts.append(node.group[start:])
+    return tuple(parts)
+
+
+def loop_of(scope: str) -> tuple[str, str] | None:
+    """('endpoint', '3') for the scope `endpoint[3]`: one iteration of a loop; else None."""
+    m = _LOOP.match(scope)
+    return (m.group(1), m.group(2)) if m else None
+
+
+class _Tree:
+    def __init__(self) -> None:
+        self.items: list[Item] = [dict(id=0, key="", title="", kind="root", parent=-1, children=[])]
+        self.by_key: dict[str, int] = {"": 0}
+
+    def add(self, parent: int, key: str, title: str, kind: str, **extra: Any) -> int:
+        i = len(self.items)
+        self.items.append(dict(id=i, key=key, title=title, kind=kind, parent=parent, children=[], **extra))
+        self.items[parent]["children"].append(i)
+        self.by_key.setdefault(key, i)
+        return i
+
+    def wrap(self, parent: int, members: list[int], key: str, title: str, kind: str, **extra: Any) -> int:
+        """A new container under `parent`, in the place of its first member, holding `members`."""
+        kids = self.items[parent]["children"]
+        at = min(kids.index(m) for m in members)
+        i = self.add(parent, key, title, kind, **extra)
+        kids.remove(i)
+        keep = [k for k in kids if k not in members]
+        keep.insert(sum(1 for k in kids[:at] if k not in members), i)
+        self.items[parent]["children"] = keep
+        for m in members:
+            self.items[m]["parent"] = i
+        self.items[i]["children"] = list(members)
+        return i
+
+
+def build(arch, marks: Marks | None = None) -> dict[str, Any]:
+    """The viewer's data for `arch`: {name, items, edges, lanes, totals}, all JSON-ready. `marks`
+    (from a diff) colours nodes, {name: (status, what)}, and IR edges, {(src, dst): status}."""
+    g, shapes, costs = arch.graph, arch.shapes, arch.costs
+    t = _Tree()
+    count: dict[str, int] = {}
+    for node in g.nodes():
+        count[node.group] = count.get(node.group, 0) + 1
+    outputs = {name for _, name in g.output_items()}
+    features = {line.node for s in g.sections for line in s.lines if line.output}
+    node_id: dict[str, int] = {}
+    out_leaf: dict[str, int] = {}  # IR node -> the leaf its result leaves from
+    in_leaves: dict[str, list[int]] = {}  # IR node -> the leaves its inputs enter
+    stmt_of: dict[str, int] = {}  # statement path -> its item (a container, or the node itself)
+    edges: list[list[Any]] = []
+
+    for node in g.nodes():
+        scopes = hierarchy(node)
+        parent = 0
+        for depth in range(1, len(scopes)):
+            key = ".".join(scopes[:depth])
+            if key not in t.by_key:
+                t.add(parent, key, scopes[depth - 1], "instance")
+            parent = t.by_key[key]
+        if count[node.group] > 1:
+            if node.group not in t.by_key:
+                members = [m for m in g.nodes() if m.group == node.group]
+                main = next((m for m in members if m.name == node.group), members[-1])
+                stmt_of[node.group] = t.add(parent, node.group, scopes[-1], "statement",
+                                            op=statement_label(members, main), main=main.name)
+            parent = t.by_key[node.group]
+            title = node.name[len(node.group) + 1:] if node.name.startswith(node.group + ".") else node.name
+        else:
+            title = scopes[-1]
+        cost = costs[node.name]
+        ins = g.inputs(node.name)
+        extra = dict(op=describe(node.op, node.attrs), level=node.level, shape=hwc(shapes[node.name]),
+                     params=cost.params, trainable=cost.trainable, macs=cost.macs, share=node.share,
+                     inputs=list(ins), out="model" if node.name in outputs else
+                     "feature" if node.name in features else "", **_span(node))
+        i = node_id[node.name] = t.add(parent, node.name, title, "node", **extra)
+        if count[node.group] == 1:
+            stmt_of[node.group] = i
+        out_leaf[node.name], in_leaves[node.name] = i, [i]
+        if node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
+            _add_layers(t, arch, node, i, out_leaf, in_leaves, edges)
+    for node in g.nodes():  # after every node: the orphan merge appends nodes that feed earlier ones
+        for src in g.inputs(node.name):
+            orphan = g.is_orphan_edge(src, node.name)
+            label = "orphan" if orphan else resample_label(g.node(src).level, node.level)
+            status = marks[1].get((src, node.name), "") if marks else ""
+            for dst in in_leaves[node.name]:
+                edges.append([out_leaf[src], dst, label, hwc(shapes[src]), int(orphan), status])
+    for name, (status, what) in (marks[0].items() if marks else ()):
+        t.items[node_id[name]].update(st=status, what=what)
+
+    _wrap_sections(t, g, stmt_of)
+    _wrap_loops(t, edges)
+    edges = _renumber(t, edges)
+    _summarise(t, edges)
+    return dict(name=g.name, items=t.items, edges=edges, lanes=sorted({x["level"] for x in t.items if "level" in x}),
+                totals=_totals(arch))
+
+
+def _span(node: n.Node) -> dict[str, Any]:
+    s = node.span
+    if s is None:
+        return {}
+    return dict(src=f"{s.path}:{s.line}", line=s.source.line(s.line).strip())
+
+
+def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves: dict, edges: list) -> None:
+    """The primitive layers of a block group or resample, as children of its node's box."""
+    g, shapes = arch.graph, arch.shapes
+    ins = g.inputs(node.name)
+    parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
+    layers = expand(node, tuple(shapes[x] for x in ins), parent_block=parent_block, target=shapes[node.name])
+    layer_id: dict[str, int] = {}
+    layer_shape = {"<0>": shapes[ins[0]]}
+    entry: list[int] = []
+    for layer in layers:
+        cin = layer_shape[layer.inputs[0]].channels
+        cost = primitive_cost(layer.op, layer.attrs, cin, layer.shape)
+        short = layer.name[len(node.name) + 1:] if layer.name.startswith(node.name + ".") else "out"
+        j = t.add(i, layer.name + ("" if layer.name != node.name else "#out"), short, "layer",
+                  op=describe(layer.op, layer.attrs), level=node.level, shape=hwc(layer.shape),
+                  params=cost.params, trainable=cost.trainable, macs=cost.macs,
+                  **{k: v for k, v in t.items[i].items() if k in ("src", "line")})
+        layer_id[layer.name], layer_shape[layer.name] = j, layer.shape
+        for src in layer.inputs:
+            if src == "<0>":
+                entry.append(j)
+            else:
+                edges.append([layer_id[src], j, "", hwc(layer_shape[src]), 0, ""])
+    out_leaf[node.name], in_leaves[node.name] = layer_id[layers[-1].name], entry
+
+
+def _wrap_sections(t: _Tree, g, stmt_of: dict[str, int]) -> None:
+    """Each fuse section becomes one box, unless it already is its container's whole content."""
+    for k, section in enumerate(g.sections):
+        groups = list(dict.fromkeys(g.node(line.node).group for line in section.lines if line.node in g))
+        members = [stmt_of[x] for x in groups if x in stmt_of]
+        parents = {t.items[m]["parent"] for m in members}
+        if len(members) < 2 or len(parents) != 1:
+            continue
+        parent = parents.pop()
+        if set(t.items[parent]["children"]) == set(members):
+            continue
+        first, last = t.items[members[0]]["title"], t.items[members[-1]]["title"]
+        key = (t.items[parent]["key"] + "." if parent else "") + f"fuse({first}..{last})"
+        t.wrap(parent, members, key, f"{first} … {last}", "section",
+               op=f"fuse section · {len(members)} lines · resample {section.rule}")
+
+
+def _wrap_loops(t: _Tree, edges: list) -> None:
+    """Siblings `name[i]` of one loop become one box `name[a..b]`, unless that would make the
+    boxes of their container feed each other in a cycle (FPN's top-down `topdown[L]` and `up[L]`
+    alternate), which no left-to-right order could draw."""
+    created: list[int] = []
+    for parent in range(len(t.items)):
+        item = t.items[parent]
+        if item["kind"] not in ("root", "instance", "section"):
+            continue
+        runs: dict[str, list[int]] = {}
+        for c in item["children"]:
+            loop = loop_of(t.items[c]["title"])
+            if loop is not None:
+                runs.setdefault(loop[0], []).append(c)
+        for base, members in runs.items():
+            if len(members) < 2 or len(members) == len(item["children"]):
+                continue
+            first, last = (loop_of(t.items[m]["title"])[1] for m in (members[0], members[-1]))  # type: ignore[index]
+            key = (item["key"] + "." if parent else "") + f"{base}[{first}..{last}]"
+            created.append(t.wrap(parent, members, key, f"{base}[{first}..{last}]", "loop",
+                                  op=f"loop × {len(members)}"))
+    while created:
+        cyclic = [c for c in created if _in_cycle(t, edges, c)]
+        if not cyclic:
+            return
+        for c in cyclic:
+            _dissolve(t, c)
+            created.remove(c)
+
+
+def _in_cycle(t: _Tree, edges: list, c: int) -> bool:
+    parent = t.items[c]["parent"]
+    lifted = nx.DiGraph()
+    for a, b, *_ in edges:
+        x, y = _child_under(t, parent, a), _child_under(t, parent, b)
+        if x is not None and y is not None and x != y:
+            lifted.add_edge(x, y)
+    return c in lifted and any(c in comp and len(comp) > 1 for comp in nx.strongly_connected_components(lifted))
+
+
+def _child_under(t: _Tree, container: int, leaf: int) -> int | None:
+    """The child of `container` that holds `leaf`, or None when `leaf` is outside it."""
+    while leaf != -1:
+        parent = t.items[leaf]["parent"]
+        if parent == container:
+            return leaf
+        leaf = parent
+    return None
+
+
+def _dissolve(t: _Tree, c: int) -> None:
+    item = t.items[c]
+    parent = t.items[item["parent"]]
+    at = parent["children"].index(c)
+    parent["children"][at:at + 1] = item["children"]
+    for m in item["children"]:
+        t.items[m]["parent"] = item["parent"]
+    item.update(children=[], kind="dissolved", parent=-2)
+
+
+def _renumber(t: _Tree, edges: list) -> list:
+    """Number the live items in pre-order (parents first, then children in their order), dropping
+    dissolved loops; returns the edges renumbered alike."""
+    order, stack = [], [0]
+    while stack:
+        i = stack.pop()
+        order.append(i)
+        stack.extend(reversed(t.items[i]["children"]))
+    new = {old: k for k, old in enumerate(order)}
+    items = [t.items[i] for i in order]
+    for item in items:
+        item["id"], item["parent"] = new[item["id"]], new.get(item["parent"], -1)
+        item["children"] = [new[c] for c in item["children"]]
+    t.items = items
+    t.by_key = {}
+    for item in items:
+        t.by_key.setdefault(item["key"], item["id"])
+    return [[new[a], new[b], *rest] for a, b, *rest in edges]
+
+
+def _summarise(t: _Tree, edges: list) -> None:
+    """Level range, costs, first span and the local column of every item (see `columns`)."""
+    into: dict[int, list[int]] = {}
+    for a, b, *_ in edges:
+        into.setdefault(b, []).append(a)
+    for item in reversed(t.items):  # pre-order: children come after their parents
+        kids = [t.items[c] for c in item["children"]]
+        if not kids:
+            if "level" in item:
+                item["lo"] = item["hi"] = item["level"]
+            continue
+        item["lo"], item["hi"] = min(k["lo"] for k in kids), max(k["hi"] for k in kids)
+        if item["kind"] == "instance":
+            item["op"] = f"template instance · {len(kids)} parts"
+        if item["kind"] != "node":
+            for f in ("params", "trainable", "macs"):
+                item[f] = sum(k.get(f, 0) for k in kids)
+        if any(k.get("st") or k.get("nst") for k in kids):  # a diff: how many marked nodes inside
+            item["nst"] = sum(k.get("nst", 0) + bool(k.get("st")) for k in kids)
+            first = next((k for k in kids if "src" in k), None)
+            main = next((k for k in kids if k["key"] == item.get("main") and k["kind"] == "node"), first)
+            if main is not None and "src" in main:
+                item["src"], item["line"] = main["src"], main["line"]
+    for item in t.items:
+        if item["children"]:
+            columns(t, item, into)
+
+
+def columns(t: _Tree, item: Item, into: dict[int, list[int]]) -> None:
+    """Give each child of `item` a column: one past the columns of the children feeding it and
+    of the last child in any lane it spans (so boxes in one lane never overlap), taking children
+    in a topological order with ties broken by definition order (as `layout._columns` does)."""
+    kids = item["children"]
+    index = {c: k for k, c in enumerate(kids)}
+    preds: dict[int, set[int]] = {c: set() for c in kids}
+    for c in kids:
+        for leaf in _leaves(t, c):
+            for src in into.get(leaf, ()):
+                p = _child_under(t, item["id"], src)
+                if p is not None and p != c:
+                    preds[c].add(p)
+    dag = nx.DiGraph()
+    dag.add_nodes_from(kids)
+    dag.add_edges_from((p, c) for c, ps in preds.items() for p in ps)
+    try:
+        order = list(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
+    except nx.NetworkXUnfeasible:  # a cycle: keep definition order, draw back edges as they come
+        order = list(kids)
+    col: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for c in order:
+        lo, hi = t.items[c]["lo"], t.items[c]["hi"]
+        x = max([col[p] + 1 for p in preds[c] if p in col] + [last.get(lane, -1) + 1 for lane in range(lo, hi + 1)])
+        col[c] = x
+        for lane in range(lo, hi + 1):
+            last[lane] = x
+    for c in kids:
+        t.items[c]["col"] = col[c]
+
+
+def _leaves(t: _Tree, c: int) -> list[int]:
+    stack, out = [c], []
+    while stack:
+        x = stack.pop()
+        kids = t.items[x]["children"]
+        if kids:
+            stack.extend(kids)
+        out.append(x)
+    return out
+
+
+def _totals(arch) -> dict[str, Any]:
+    g, costs = arch.graph, arch.costs
+    levels: dict[int, list[int]] = {}
+    for node in g.nodes():
+        c = costs[node.name]
+        row = levels.setdefault(node.level, [0, 0, 0])
+        row[0] += c.params
+        row[1] += c.trainable
+        row[2] += c.macs
+    return dict(params=arch.params, trainable=arch.trainable_params, macs=arch.macs,
+                levels=[[lv, *levels[lv]] for lv in sorted(levels)])
