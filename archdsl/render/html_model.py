@@ -288,12 +288,15 @@ def _summarise(t: _Tree, edges: list) -> None:
         if item["kind"] != "node":
             for f in ("params", "trainable", "macs"):
                 item[f] = sum(k.get(f, 0) for k in kids)
-        if any(k.get("st") or k.get("nst") for k in kids):  # a diff: how many marked nodes inside
-            item["nst"] = sum(k.get("nst", 0) + bool(k.get("st")) for k in kids)
+        marked = sum(k.get("nst", 0) + (k["kind"] == "node" and bool(k.get("st"))) for k in kids)
+        if marked:  # a diff: how many marked IR nodes inside
+            item["nst"] = marked
             first = next((k for k in kids if "src" in k), None)
             main = next((k for k in kids if k["key"] == item.get("main") and k["kind"] == "node"), first)
             if main is not None and "src" in main:
                 item["src"], item["line"] = main["src"], main["line"]
+            if item["kind"] == "statement" and main is not None and main.get("st"):  # a statement is its result
+                item["st"], item["what"] = main["st"], main["what"]
     for item in t.items:
         if item["children"]:
             columns(t, item, into)

@@ -42,11 +42,12 @@ class Viewer {
     this.svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     this.svg.setAttribute("class", "edges");
     this.world.append(this.laneLayer, this.frameLayer, this.svg, this.boxLayer);
-    this.sizer.append(this.world); pane.append(this.sizer);
+    this.captions = el("div", "captions");  // lane names stay at the left edge while scrolling
+    this.sizer.append(this.world); pane.append(this.captions, this.sizer);
     this.height = 8 + data.lanes.length * LANE_H;
     data.lanes.forEach((lv, i) => {
       const lane = el("div", "lane"); lane.style.top = (4 + i * LANE_H) + "px"; lane.style.height = LANE_H + "px";
-      lane.append(el("span", "", "L" + lv)); this.laneLayer.append(lane);
+      this.laneLayer.append(lane); this.captions.append(el("span", "", "L" + lv));
     });
   }
   top(level) { return 4 + this.lane.get(level) * LANE_H; }
@@ -99,6 +100,7 @@ class Viewer {
     this.world.style.width = W + "px"; this.world.style.height = this.height + "px";
     for (const lane of this.laneLayer.children) lane.style.width = W + "px";
     this.world.style.transform = "scale(" + this.zoom + ")";
+    [...this.captions.children].forEach((c, k) => { c.style.top = (4 + k * LANE_H) * this.zoom + "px"; });
     this.sizer.style.width = W * this.zoom + "px"; this.sizer.style.height = this.height * this.zoom + "px";
     this.lastUpdateMs = performance.now() - t0;
   }
@@ -108,7 +110,7 @@ class Viewer {
   }
   classes(it, base) {
     let cls = base + " k-" + it.kind;
-    if (it.st) cls += " st-" + it.st;
+    if (it.st) cls += " st-" + it.st; else if (it.nst) cls += " st-has";
     return cls;
   }
   drawFrame(i, depth) {
@@ -226,7 +228,7 @@ class Viewer {
   expandAll() { for (let i = 0; i < this.items.length; i++) this.setOpen(i, true); this.update(); }
   collapseAll() { for (let i = 1; i < this.items.length; i++) this.setOpen(i, false); this.update(); }
   expandMarked() {
-    for (let i = 1; i < this.items.length; i++) if (this.items[i].nst) this.setOpen(i, true);
+    for (let i = 1; i < this.items.length; i++) if (this.items[i].nst && this.items[i].kind !== "statement" && this.items[i].kind !== "node") this.setOpen(i, true);
     this.update();
   }
   select(i) {
@@ -348,7 +350,7 @@ class App {
       const ids = [];
       for (const c of root) {
         rows.push([v.items[c].title, fmt(v.items[c].params), fmt(v.items[c].macs)]); ids.push(c);
-        if (v.items[c].children.length && v.items[c].kind !== "node")
+        if (["instance", "loop", "section"].includes(v.items[c].kind))
           for (const g of v.items[c].children) { rows.push(["  " + v.items[g].title, fmt(v.items[g].params), fmt(v.items[g].macs)]); ids.push(g); }
       }
       box.append(this.table(rows, (k) => { if (k > 0) v.reveal(ids[k - 1]); }, true));
