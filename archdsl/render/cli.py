@@ -14,7 +14,8 @@ from archdsl.render.output import FORMATS
 def register(sub) -> None:
     from archdsl.cli import _spec_args
 
-    p = sub.add_parser("render", help="draw a spec: a Graphviz diagram (.svg .png .pdf .dot) or the interactive viewer (.html)")
+    p = sub.add_parser("render", help="draw a spec: a Graphviz diagram (.svg .png .pdf .dot) "
+                                      "or the interactive viewer (.html)")
     _spec_args(p)
     p.add_argument("-o", dest="output", required=True, metavar="OUT",
                    help=f"output file; the format follows the extension ({' '.join(FORMATS)} .html)")

@@ -24,6 +24,10 @@ _TOOLBAR = """<input id="search" type="search" placeholder="search a name, Enter
 <span class="hint">click a ⊞ box to open it one level, its ⊟ tab to close it; hover for details</span>"""
 
 
+# Nothing may load from anywhere: the page is its own world (and works from file://).
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+
 def _asset(name: str) -> str:
     return files("archdsl.render").joinpath(name).read_text(encoding="utf-8")
 
@@ -37,11 +41,12 @@ def page(spec: dict[str, Any], title: str, extra: str = "", side: str = "") -> s
     """The whole page for a viewer `spec` ({views: [{data, heading, side}], diff?})."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>{html.escape(title)}</title>
 <style>{_asset("viewer.css")}</style></head>
 <body><header><h1>{html.escape(title)}</h1>{_TOOLBAR.format(extra=extra)}</header>
-<main><div id="panes"></div><aside>{side}<h3>selected</h3><div id="details"><span class="empty">hover or click a box</span></div>
+<main><div id="panes"></div><aside>{side}<h3>selected</h3>
+<div id="details"><span class="empty">hover or click a box</span></div>
 <h3>totals</h3><div id="totals"></div></aside></main>
 <script id="archdsl-data" type="application/json">{_json(spec)}</script>
 <script>{_asset("viewer.js")}</script>

@@ -103,10 +103,7 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
             parent = t.by_key[key]
         if count[node.group] > 1:
             if node.group not in t.by_key:
-                members = [m for m in g.nodes() if m.group == node.group]
-                main = next((m for m in members if m.name == node.group), members[-1])
-                stmt_of[node.group] = t.add(parent, node.group, scopes[-1], "statement",
-                                            op=statement_label(members, main), main=main.name)
+                stmt_of[node.group] = _statement(t, g, parent, node.group, scopes[-1])
             parent = t.by_key[node.group]
             title = node.name[len(node.group) + 1:] if node.name.startswith(node.group + ".") else node.name
         else:
@@ -123,13 +120,7 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
         out_leaf[node.name], in_leaves[node.name] = i, [i]
         if node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
             _add_layers(t, arch, node, i, out_leaf, in_leaves, edges)
-    for node in g.nodes():  # after every node: the orphan merge appends nodes that feed earlier ones
-        for src in g.inputs(node.name):
-            orphan = g.is_orphan_edge(src, node.name)
-            label = "orphan" if orphan else resample_label(g.node(src).level, node.level)
-            status = marks[1].get((src, node.name), "") if marks else ""
-            for dst in in_leaves[node.name]:
-                edges.append([out_leaf[src], dst, label, hwc(shapes[src]), int(orphan), status])
+    _ir_edges(arch, out_leaf, in_leaves, marks[1] if marks else {}, edges)
     for name, (status, what) in (marks[0].items() if marks else ()):
         t.items[node_id[name]].update(st=status, what=what)
 
@@ -139,6 +130,26 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
     _summarise(t, edges)
     return dict(name=g.name, items=t.items, edges=edges, lanes=sorted({x["level"] for x in t.items if "level" in x}),
                 totals=_totals(arch))
+
+
+def _ir_edges(arch, out_leaf: dict, in_leaves: dict, marks: dict, edges: list) -> None:
+    """The IR's edges between leaves, once every node has one (the orphan merge appends nodes that
+    feed earlier ones): resample factor, tensor shape, orphan flag, diff status."""
+    g, shapes = arch.graph, arch.shapes
+    for node in g.nodes():
+        for src in g.inputs(node.name):
+            orphan = g.is_orphan_edge(src, node.name)
+            label = "orphan" if orphan else resample_label(g.node(src).level, node.level)
+            status = marks.get((src, node.name), "")
+            for dst in in_leaves[node.name]:
+                edges.append([out_leaf[src], dst, label, hwc(shapes[src]), int(orphan), status])
+
+
+def _statement(t: _Tree, g, parent: int, group: str, title: str) -> int:
+    """The box of a statement made of several nodes, labelled by what it computes."""
+    members = [m for m in g.nodes() if m.group == group]
+    main = next((m for m in members if m.name == group), members[-1])
+    return t.add(parent, group, title, "statement", op=statement_label(members, main), main=main.name)
 
 
 def _span(node: n.Node) -> dict[str, Any]:
@@ -176,7 +187,7 @@ def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves:
 
 def _wrap_sections(t: _Tree, g, stmt_of: dict[str, int]) -> None:
     """Each fuse section becomes one box, unless it already is its container's whole content."""
-    for k, section in enumerate(g.sections):
+    for section in g.sections:
         groups = list(dict.fromkeys(g.node(line.node).group for line in section.lines if line.node in g))
         members = [stmt_of[x] for x in groups if x in stmt_of]
         parents = {t.items[m]["parent"] for m in members}
@@ -286,20 +297,26 @@ def _summarise(t: _Tree, edges: list) -> None:
         if item["kind"] == "instance":
             item["op"] = f"template instance · {len(kids)} parts"
         if item["kind"] != "node":
-            for f in ("params", "trainable", "macs"):
-                item[f] = sum(k.get(f, 0) for k in kids)
+            item.update({f: sum(k.get(f, 0) for k in kids) for f in ("params", "trainable", "macs")})
         marked = sum(k.get("nst", 0) + (k["kind"] == "node" and bool(k.get("st"))) for k in kids)
         if marked:  # a diff: how many marked IR nodes inside
             item["nst"] = marked
-            first = next((k for k in kids if "src" in k), None)
-            main = next((k for k in kids if k["key"] == item.get("main") and k["kind"] == "node"), first)
-            if main is not None and "src" in main:
-                item["src"], item["line"] = main["src"], main["line"]
-            if item["kind"] == "statement" and main is not None and main.get("st"):  # a statement is its result
-                item["st"], item["what"] = main["st"], main["what"]
+        if item["kind"] != "node":
+            _inherit(item, kids)
     for item in t.items:
         if item["children"]:
             columns(t, item, into)
+
+
+def _inherit(item: Item, kids: list[Item]) -> None:
+    """A container's spec line is its result's (a statement) or its first member's; a statement
+    shows its result's diff status."""
+    first = next((k for k in kids if "src" in k), None)
+    main = next((k for k in kids if k["key"] == item.get("main") and k["kind"] == "node"), first)
+    if main is not None and "src" in main:
+        item["src"], item["line"] = main["src"], main["line"]
+    if item["kind"] == "statement" and main is not None and main.get("st"):
+        item["st"], item["what"] = main["st"], main["what"]
 
 
 def columns(t: _Tree, item: Item, into: dict[int, list[int]]) -> None:

@@ -4,12 +4,14 @@ and no page touches the network or logs an error. Screenshots go to the test's t
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 import archdsl
+import pytest
 from archdsl.nas.diff import diff
 from archdsl.render.html import diff_html, render_html, write_html
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
