@@ -137,8 +137,11 @@ class Viewer {
     let b = this.boxes.get(i);
     if (!b) { b = this.makeBox(i); this.boxes.set(i, b); }
     const y0 = this.top(it.lo) + LANE_PAD, y1 = this.top(it.hi) + LANE_PAD + BOX_H;
-    const s = b.style;
-    s.left = this.x[i] + "px"; s.top = y0 + "px"; s.width = BOX_W + "px"; s.height = (y1 - y0) + "px";
+    if (b._x !== this.x[i]) {  // touch the DOM only for boxes that moved
+      const s = b.style;
+      s.left = this.x[i] + "px"; s.top = y0 + "px"; s.width = BOX_W + "px"; s.height = (y1 - y0) + "px";
+      b._x = this.x[i];
+    }
     if (!b.parentNode) this.boxLayer.append(b);
   }
   makeBox(i) {
@@ -192,8 +195,9 @@ class Viewer {
       g.orphan &= e[4]; if (e[5]) g.st = e[5];
     }
     const NS = "http://www.w3.org/2000/svg", frag = document.createDocumentFragment();
+    const old = this.edgeEls || new Map(), kept = new Map();
     this.edgeIndex = new Map();
-    for (const g of agg.values()) {
+    for (const [key, g] of agg) {
       const x1 = this.x[g.a] + BOX_W, x2 = this.x[g.b], y1 = g.ya, y2 = g.yb;
       let d;
       if (x2 > x1 && Math.abs(y1 - y2) < 1 && x2 - x1 > GAP + BOX_W) {  // skips boxes in its lane: arc over them
@@ -203,24 +207,33 @@ class Viewer {
         const dx = Math.max(40, Math.abs(x2 - x1) / 2);
         d = `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
       }
-      const ge = document.createElementNS(NS, "g");
-      ge.setAttribute("class", "e" + (g.orphan ? " orphan" : "") + (g.st === "added" ? " ea" : g.st === "removed" ? " er" : ""));
       const factor = [...g.labels].join(" ");
       const shape = [...g.shapes].join(", ") + (g.n > 1 ? " (" + g.n + " edges)" : "");
-      ge.dataset.factor = factor; ge.dataset.shape = shape;
+      let ge = old.get(key);
+      if (ge && ge.dataset.d === d + x1 + x2 && ge.dataset.shape === shape && ge.dataset.factor === factor) {
+        kept.set(key, ge); old.delete(key); this.index(g, ge); continue;  // unchanged: keep the element
+      }
+      if (ge) { ge.remove(); old.delete(key); }
+      ge = document.createElementNS(NS, "g");
+      ge.setAttribute("class", "e" + (g.orphan ? " orphan" : "") + (g.st === "added" ? " ea" : g.st === "removed" ? " er" : ""));
+      ge.dataset.factor = factor; ge.dataset.shape = shape; ge.dataset.d = d + x1 + x2;
       const p = document.createElementNS(NS, "path"); p.setAttribute("d", d); ge.append(p);
       const f = document.createElementNS(NS, "text");
       f.setAttribute("x", x2 - 4); f.setAttribute("y", y2 - 4); f.setAttribute("text-anchor", "end"); f.textContent = factor;
       const s = document.createElementNS(NS, "text");  // the shape, shown while an end is hovered or selected
       s.setAttribute("class", "s"); s.setAttribute("x", x1 + 4); s.setAttribute("y", y1 + 12);
       s.textContent = shape;
-      ge.append(f, s); frag.append(ge);
-      for (const end of [g.a, g.b]) {
-        if (!this.edgeIndex.has(end)) this.edgeIndex.set(end, []);
-        this.edgeIndex.get(end).push(ge);
-      }
+      ge.append(f, s); frag.append(ge); kept.set(key, ge); this.index(g, ge);
     }
-    this.svg.replaceChildren(frag);
+    for (const ge of old.values()) ge.remove();  // edges no longer drawn
+    this.svg.append(frag);
+    this.edgeEls = kept;
+  }
+  index(g, ge) {
+    for (const end of [g.a, g.b]) {
+      if (!this.edgeIndex.has(end)) this.edgeIndex.set(end, []);
+      this.edgeIndex.get(end).push(ge);
+    }
   }
   heat(i, on) { for (const g of this.edgeIndex.get(i) || []) g.classList.toggle("hot", on); }
 
@@ -376,5 +389,6 @@ class App {
 window.addEventListener("DOMContentLoaded", () => {
   const spec = JSON.parse(document.getElementById("archdsl-data").textContent);
   window.archdslViewer = new App(spec);
+  window.archdslReadyMs = performance.now();  // since navigation started: load to interactive
   document.body.dataset.ready = "1";
 });
