@@ -288,7 +288,7 @@ class App {
     });
     for (const v of this.viewers) {  // start zoomed out far enough to show every lane
       const room = v.pane.clientHeight - 24;
-      if (room > 100 && v.height > room) v.zoom = Math.max(0.45, room / v.height);
+      if (room > 100 && v.height > room) v.zoom = Math.max(0.6, room / v.height);
       v.update();
     }
     this.totals(); this.wire();

@@ -163,3 +163,41 @@ def test_diff_page_removed_and_added(browser, tmp_path):
     assert page.locator(".pane >> nth=0 >> .k-node.st-removed").count() == len(d.removed)
     assert page.locator(".pane >> nth=1 >> .k-node.st-added").count() == len(d.added)
     browser.assert_clean()
+
+
+def test_clicking_a_diff_line_reveals_its_node(browser, tmp_path):
+    a = archdsl.load(ROOT / "specs" / "spinenet49.arch")
+    b = archdsl.load(ROOT / "specs" / "spinenet96.arch")
+    path = tmp_path / "diff.html"
+    write_html(diff_html(a, b), path)
+    browser.open(path)
+    page = browser.page
+    page.locator("#difftext .diffline", has_text="~ b8:").click()
+    box = page.locator('.pane >> nth=0 >> .box.sel[data-key="b8"]')
+    assert box.is_visible()
+    assert page.locator('.pane >> nth=0 >> .frame[data-key="fuse(b1..b15)"]').count() == 1
+    browser.assert_clean()
+
+
+ALL = sorted(p.stem for p in (ROOT / "specs").glob("*.arch"))
+
+
+@pytest.mark.parametrize("spec,other", list(zip(ALL, ALL[1:] + ALL[:1])))
+def test_every_spec_renders_and_diffs(browser, tmp_path, spec, other):
+    """Each spec's page opens, expands fully and collapses without an error; so does its diff
+    page against the next spec (a different architecture, often of another family)."""
+    arch, page = _page(browser, tmp_path, spec)
+    items = _items(page)
+    page.click("#expand-all")
+    assert page.locator(".frame").count() == sum(1 for it in items[1:] if it["children"])
+    page.click("#collapse-all")
+    assert page.locator(".box").count() == len(items[0]["children"])
+    b = archdsl.load(ROOT / "specs" / f"{other}.arch")
+    d = diff(arch, b)
+    path = tmp_path / "diff.html"
+    write_html(diff_html(arch, b, d), path)
+    browser.open(path)
+    assert page.locator(".pane").count() == 2
+    assert page.eval_on_selector_all("#difftext .diffline", "ls => ls.length") == len(str(d).splitlines())
+    page.click("#expand-marked")
+    browser.assert_clean()
