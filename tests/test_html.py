@@ -161,3 +161,17 @@ def _statements(arch, names):
     for node in g.nodes():
         sizes[node.group] = sizes.get(node.group, 0) + 1
     return sum(1 for x in names if x in sizes and sizes[x] > 1 and g.node(x).group == x)
+
+
+def test_html_needs_neither_tensorflow_nor_graphviz(tmp_path):
+    """The page is made without importing TensorFlow and without Graphviz's executables (no PATH)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from archdsl.cli import main; "
+            f"rc = main(['render', 'specs/retinanet_spinenet49.arch', '-o', {str(tmp_path / 'x.html')!r}]); "
+            "assert rc == 0, rc; assert 'tensorflow' not in sys.modules")
+    env = {**os.environ, "PATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
+    assert (tmp_path / "x.html").stat().st_size > 10_000

@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("-o", dest="output", required=True, metavar="OUT",
                    help=f"output file; the format follows the extension ({' '.join(FORMATS)} .html)")
     p.add_argument("--detail", choices=DETAILS, default="blocks",
-                   help="blocks: one box per statement (default); layers: every layer, composites expanded")
+                   help="blocks: one box per statement (default); layers: every layer, composites expanded "
+                        "(Graphviz formats; the .html viewer opens any box itself)")
     p.set_defaults(handler=cmd_render)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from archdsl.fileio import write_atomic
 from archdsl.render import html_model
 
-_TOOLBAR = """<input id="search" type="search" placeholder="search a name, Enter jumps" autocomplete="off">
+_TOOLBAR = """<input id="search" type="search" placeholder="search a name ( / ), Enter jumps" autocomplete="off">
 <span id="count"></span><button id="expand-all">expand all</button><button id="collapse-all">collapse all</button>
 <button id="zoom-out" title="zoom out">−</button><button id="zoom-in" title="zoom in">+</button>{extra}
 <span class="hint">click a ⊞ box to open it one level, its ⊟ tab to close it; hover for details</span>"""

@@ -305,6 +305,9 @@ class App {
     };
     q.addEventListener("input", () => { hits = []; at = 0; this.viewers.forEach((v) => v.find(q.value).forEach((i) => hits.push([v, i]))); count.textContent = hits.length ? hits.length + " found" : (q.value ? "no match" : ""); });
     q.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
+    document.addEventListener("keydown", (e) => {  // "/" jumps to the search box, as on most sites
+      if (e.key === "/" && document.activeElement !== q) { e.preventDefault(); q.focus(); q.select(); }
+    });
     const on = (id, f) => document.getElementById(id).addEventListener("click", f);
     on("expand-all", () => this.viewers.forEach((v) => v.expandAll()));
     on("collapse-all", () => this.viewers.forEach((v) => v.collapseAll()));
