@@ -175,3 +175,10 @@ def test_html_needs_neither_tensorflow_nor_graphviz(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
     assert (tmp_path / "x.html").stat().st_size > 10_000
+
+
+def test_a_tall_box_names_what_it_hands_on_at_each_level(models):
+    arch, data = models["retinanet_resnet50_nasfpn"]
+    backbone = next(it for it in data["items"] if it["key"] == "backbone")
+    s = {lv: arch.shapes[f"backbone.endpoint[{lv}]"] for lv in (3, 4, 5)}
+    assert backbone["ports"] == {str(lv): f"{x.height}×{x.width}×{x.channels}" for lv, x in s.items()}

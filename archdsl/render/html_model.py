@@ -128,6 +128,7 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
     _wrap_loops(t, edges)
     edges = _renumber(t, edges)
     _summarise(t, edges)
+    _ports(t, edges)
     return dict(name=g.name, items=t.items, edges=edges, lanes=sorted({x["level"] for x in t.items if "level" in x}),
                 totals=_totals(arch))
 
@@ -317,6 +318,23 @@ def _inherit(item: Item, kids: list[Item]) -> None:
         item["src"], item["line"] = main["src"], main["line"]
     if item["kind"] == "statement" and main is not None and main.get("st"):
         item["st"], item["what"] = main["st"], main["what"]
+
+
+def _ports(t: _Tree, edges: list) -> None:
+    """What leaves each container spanning several lanes, per level: {level: shape}, so a tall
+    collapsed box says at every lane what it hands on (`backbone`: 80×80×512 at L3, ...)."""
+    for a, b, _, shape, *_ in edges:
+        above_b = set()
+        x = b
+        while x != -1:
+            above_b.add(x)
+            x = t.items[x]["parent"]
+        x = t.items[a]["parent"]
+        while x not in above_b:
+            item = t.items[x]
+            if item["lo"] < item["hi"]:
+                item.setdefault("ports", {}).setdefault(str(t.items[a]["lo"]), shape)
+            x = item["parent"]
 
 
 def columns(t: _Tree, item: Item, into: dict[int, list[int]]) -> None:

@@ -96,9 +96,9 @@ class Viewer {
     }
     this.shown = seen;
     this.drawEdges();
-    const W = CAP_W + w + 40;
+    const W = CAP_W + w + 40, bands = Math.max(W, this.pane.clientWidth / this.zoom);
     this.world.style.width = W + "px"; this.world.style.height = this.height + "px";
-    for (const lane of this.laneLayer.children) lane.style.width = W + "px";
+    for (const lane of this.laneLayer.children) lane.style.width = bands + "px";
     this.world.style.transform = "scale(" + this.zoom + ")";
     [...this.captions.children].forEach((c, k) => { c.style.top = (4 + k * LANE_H) * this.zoom + "px"; });
     this.sizer.style.width = W * this.zoom + "px"; this.sizer.style.height = this.height * this.zoom + "px";
@@ -160,6 +160,12 @@ class Viewer {
     bar.title = (100 * share).toFixed(1) + "% of the model's MACs";
     bar.append(fill); b.append(bar);
     if (it.nst) b.append(el("span", "nst", String(it.nst)));
+    const y0 = this.top(it.lo) + LANE_PAD;
+    for (const [lv, shape] of Object.entries(it.ports || {})) {  // a tall box: what leaves it at each lane
+      const port = el("div", "port", "L" + lv + " → " + shape);
+      const y = this.top(Number(lv)) + LANE_PAD + BOX_H / 2 - y0;
+      if (y > BOX_H - 8) { port.style.top = (y - 8) + "px"; b.append(port); }
+    }
     b.addEventListener("mouseenter", () => { this.app.show(this, i, false); this.heat(i, true); });
     b.addEventListener("mouseleave", () => { this.heat(i, false); this.app.restore(); });
     b.addEventListener("click", () => { this.select(i); if (n) this.toggle(i); });
