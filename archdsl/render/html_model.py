@@ -105,7 +105,8 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
             if node.group not in t.by_key:
                 stmt_of[node.group] = _statement(t, g, parent, node.group, scopes[-1])
             parent = t.by_key[node.group]
-            title = node.name[len(node.group) + 1:] if node.name.startswith(node.group + ".") else node.name
+            title = node.name[len(node.group) + 1:] if node.name.startswith(node.group + ".") else \
+                scopes[-1] if node.name == node.group else node.name
         else:
             title = scopes[-1]
         cost = costs[node.name]

@@ -125,6 +125,7 @@ class Viewer {
       tab.addEventListener("mouseenter", () => this.app.show(this, i, false));
       f.append(tab); this.frames.set(i, f);
     }
+    f.classList.toggle("low", depth % 2 === 0);  // nested frames put their tabs on alternate edges
     const inset = Math.min(depth, 4) * INSET;
     const y0 = this.top(it.lo) + inset, y1 = this.top(it.hi) + LANE_H - inset;
     const s = f.style;
