@@ -96,7 +96,8 @@ class Viewer {
     }
     this.shown = seen;
     this.drawEdges();
-    const W = CAP_W + w + 40, bands = Math.max(W, this.pane.clientWidth / this.zoom);
+    if (this.paneW === undefined) this.paneW = this.pane.clientWidth;  // read once: reading forces a layout
+    const W = CAP_W + w + 40, bands = Math.max(W, this.paneW / this.zoom);
     this.world.style.width = W + "px"; this.world.style.height = this.height + "px";
     for (const lane of this.laneLayer.children) lane.style.width = bands + "px";
     this.world.style.transform = "scale(" + this.zoom + ")";
@@ -229,7 +230,7 @@ class Viewer {
       f.setAttribute("x", x2 - 4); f.setAttribute("y", y2 - 4); f.setAttribute("text-anchor", "end"); f.textContent = factor;
       const s = document.createElementNS(NS, "text");  // the shape, shown while an end is hovered or selected
       s.setAttribute("class", "s"); s.setAttribute("x", x1 + 4); s.setAttribute("y", y1 + 12);
-      s.textContent = shape;
+      s.textContent = [...g.shapes].join(", ");
       ge.append(f, s); frag.append(ge); kept.set(key, ge); this.index(g, ge);
     }
     for (const ge of old.values()) ge.remove();  // edges no longer drawn
@@ -299,6 +300,7 @@ class App {
       v.update();
     }
     this.totals(); this.wire();
+    window.addEventListener("resize", () => this.viewers.forEach((v) => { v.paneW = undefined; v.update(); }));
     if (spec.diff) this.diffPanel(spec.diff);
   }
   wire() {
