@@ -57,12 +57,12 @@ def _check_columns(items, it, edges):
             assert items[under[a]]["col"] < items[under[b]]["col"], (items[under[a]]["key"], items[under[b]]["key"])
 
 
-def test_hierarchy_reads_the_statement_path_or_a_typed_scope():
-    node = SimpleNamespace(group="decoder.cell[2].n5")
-    assert html_model.hierarchy(node) == ("decoder", "cell[2]", "n5")
-    assert html_model.hierarchy(SimpleNamespace(group="head.p[a.b].x")) == ("head", "p[a.b]", "x")
-    typed = SimpleNamespace(group="ignored", scope=("backbone", "stem"))
-    assert html_model.hierarchy(typed) == ("backbone", "stem")
+def test_hierarchy_comes_from_the_typed_origin(models):
+    arch, _ = models["retinanet_resnet50_nasfpn"]
+    assert html_model.hierarchy(arch.graph.node("decoder.cell[2].n5.conv")) == ("decoder", "cell[2]", "n5")
+    assert html_model.hierarchy(arch.graph.node("image")) == ("image",)
+    builder_made = SimpleNamespace(group="b3", origin=None)  # NAS samples: no origin
+    assert html_model.hierarchy(builder_made) == ("b3",)
     assert html_model.loop_of("endpoint[3]") == ("endpoint", "3") and html_model.loop_of("stem") is None
 
 
@@ -182,3 +182,17 @@ def test_a_tall_box_names_what_it_hands_on_at_each_level(models):
     backbone = next(it for it in data["items"] if it["key"] == "backbone")
     s = {lv: arch.shapes[f"backbone.endpoint[{lv}]"] for lv in (3, 4, 5)}
     assert backbone["ports"] == {str(lv): f"{x.height}×{x.width}×{x.channels}" for lv, x in s.items()}
+
+
+def test_a_builder_made_sample_renders_and_diffs():
+    """NAS samples have no spans and no origin: each statement is a top-level box, no spec line."""
+    import random
+
+    from archdsl.nas.space import ScalePermutedSpace
+
+    space = ScalePermutedSpace()
+    a, b = space.sample(random.Random(1)), space.sample(random.Random(2))
+    data = html_model.build(a)
+    assert data["items"][0]["params"] == a.params
+    assert not any("src" in it for it in data["items"])
+    assert "<!DOCTYPE html>" in diff_html(a, b)

@@ -62,6 +62,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
     # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    from archdsl.lower import require_keras
+    require_keras()
     from archdsl.lower.keras import to_keras
     from archdsl.lower.xla import XlaError, compile_forward
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.nodes import NoAttrs, Node, Op
+from archdsl.ir.nodes import NoAttrs, Node
 from archdsl.passes.base import Pass, State
 
 
@@ -52,7 +52,7 @@ class MergeOrphans(Pass):
                     into = line.combine
                     for cand in net:
                         if uses.get(cand, 0) == 0 and shapes[cand] == target:
-                            if g.node(into).op is not Op.ADD:
+                            if g.node(into).op != "add":  # orphans are summed in
                                 into = _add_after(g, into)
                                 shapes[into] = target
                             # Shown by `check --table` and the printed IR, not as a warning.
@@ -67,7 +67,8 @@ def _add_after(g: ArchGraph, combine: str) -> str:
     node = g.node(combine)
     name = f"{node.group}.merge"
     consumers = [(dst, pos) for src, dst, pos, _ in g.edges() if src == combine]
-    g.add_node(Node(name, Op.ADD, node.level, NoAttrs(), node.group, span=node.span))
+    origin = None if node.origin is None else replace(node.origin, role="merge", iteration=(), index=0)
+    g.add_node(Node(name, "add", node.level, NoAttrs(), node.group, span=node.span, origin=origin))
     for dst, pos in consumers:
         g.remove_edge(combine, dst)
         g.add_edge(name, dst, pos)

@@ -2,11 +2,12 @@
 
 The tree is, outermost first: template instances (`backbone`, `decoder`, `decoder.cell[2]`), loops
 (statements or instances `name[i]` of one loop, as `endpoint[3..7]`), fuse sections, statements,
-IR nodes, and for block groups and resamples the primitive layers of `archdsl.ir.expand`. Every
+IR nodes, and for composites (block groups, resamples) their primitive layers (`layers_of`). Every
 container knows its level range, its costs (the sum of its IR nodes', as `count-costs` gave them)
 and where its children sit: a local column in data-flow order, computed here once, so the page
-never reorders anything when a box is expanded, it only re-measures widths. `hierarchy()` is the
-one place that reads the scope of a node; nothing else looks inside names.
+never reorders anything when a box is expanded, it only re-measures widths. The hierarchy comes
+from each node's typed `origin` (`hierarchy()`); `loop_of()` is the one place that reads a name: the
+`[key]` of a loop family's member, which the origin does not type yet.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import Any
 import networkx as nx
 
 from archdsl.ir import nodes as n
-from archdsl.ir.expand import expand
-from archdsl.passes.count_costs import primitive_cost
+from archdsl.ops.registry import get_op
+from archdsl.ops.rules import layers_of
+from archdsl.passes.base import rule_context
 from archdsl.render.model import _kind as statement_label
 from archdsl.render.model import describe, hwc, resample_label
 
@@ -29,23 +31,17 @@ _LOOP = re.compile(r"^(.+)\[([^\[\]]+)\]$")
 
 def hierarchy(node: n.Node) -> tuple[str, ...]:
     """The scopes `node` sits in, outermost first, ending with its statement: ('decoder',
-    'cell[2]', 'n5') for a node of `decoder.cell[2].n5`. Reads the typed `scope` field when the
-    IR has one, else splits the statement path `Node.group` at its dots (outside brackets)."""
-    typed = getattr(node, "scope", None)
-    if typed is not None:
-        return tuple(str(s) for s in typed)
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(node.group):
-        depth += (ch == "[") - (ch == "]")
-        if ch == "." and depth == 0:
-            parts.append(node.group[start:i])
-            start = i + 1
-    parts.append(node.group[start:])
-    return tuple(parts)
+    'cell[2]', 'n5') for a node of `decoder.cell[2].n5`, read from its typed `origin`. A node
+    without one (made by the builder API, as NAS samples are) is its own statement, `Node.group`."""
+    if node.origin is None:
+        return (node.group,)
+    return (*node.origin.scope, node.origin.statement)
 
 
 def loop_of(scope: str) -> tuple[str, str] | None:
-    """('endpoint', '3') for the scope `endpoint[3]`: one iteration of a loop; else None."""
+    """('endpoint', '3') for the statement or instance `endpoint[3]`: one member of a loop family
+    (`for l in ... { endpoint[l] = ... }`); else None. The only name this module reads: the
+    origin names the member, not its family."""
     m = _LOOP.match(scope)
     return (m.group(1), m.group(2)) if m else None
 
@@ -89,7 +85,7 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
     features = {line.node for s in g.sections for line in s.lines if line.output}
     node_id: dict[str, int] = {}
     out_leaf: dict[str, int] = {}  # IR node -> the leaf its result leaves from
-    in_leaves: dict[str, list[int]] = {}  # IR node -> the leaves its inputs enter
+    in_leaves: dict[str, list[list[int]]] = {}  # IR node -> per input, the leaves it enters
     stmt_of: dict[str, int] = {}  # statement path -> its item (a container, or the node itself)
     edges: list[list[Any]] = []
 
@@ -118,8 +114,9 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
         i = node_id[node.name] = t.add(parent, node.name, title, "node", **extra)
         if count[node.group] == 1:
             stmt_of[node.group] = i
-        out_leaf[node.name], in_leaves[node.name] = i, [i]
-        if node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
+        out_leaf[node.name] = i
+        in_leaves[node.name] = [[i] for _ in ins]
+        if get_op(node.op).composite:
             _add_layers(t, arch, node, i, out_leaf, in_leaves, edges)
     _ir_edges(arch, out_leaf, in_leaves, marks[1] if marks else {}, edges)
     for name, (status, what) in (marks[0].items() if marks else ()):
@@ -139,11 +136,11 @@ def _ir_edges(arch, out_leaf: dict, in_leaves: dict, marks: dict, edges: list) -
     feed earlier ones): resample factor, tensor shape, orphan flag, diff status."""
     g, shapes = arch.graph, arch.shapes
     for node in g.nodes():
-        for src in g.inputs(node.name):
+        for pos, src in enumerate(g.inputs(node.name)):
             orphan = g.is_orphan_edge(src, node.name)
             label = "orphan" if orphan else resample_label(g.node(src).level, node.level)
             status = marks.get((src, node.name), "")
-            for dst in in_leaves[node.name]:
+            for dst in in_leaves[node.name][pos]:
                 edges.append([out_leaf[src], dst, label, hwc(shapes[src]), int(orphan), status])
 
 
@@ -162,17 +159,17 @@ def _span(node: n.Node) -> dict[str, Any]:
 
 
 def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves: dict, edges: list) -> None:
-    """The primitive layers of a block group or resample, as children of its node's box."""
+    """The primitive layers of a composite (block group, resample), as children of its node's box."""
     g, shapes = arch.graph, arch.shapes
     ins = g.inputs(node.name)
-    parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
-    layers = expand(node, tuple(shapes[x] for x in ins), parent_block=parent_block, target=shapes[node.name])
+    ctx = rule_context(g, shapes, node.name)
+    layers = layers_of(node.op, node.name, node.attrs, tuple(shapes[x] for x in ins), ctx)
     layer_id: dict[str, int] = {}
-    layer_shape = {"<0>": shapes[ins[0]]}
-    entry: list[int] = []
+    layer_shape = {f"<{k}>": shapes[x] for k, x in enumerate(ins)}
+    entry: list[list[int]] = [[] for _ in ins]
     for layer in layers:
-        cin = layer_shape[layer.inputs[0]].channels
-        cost = primitive_cost(layer.op, layer.attrs, cin, layer.shape)
+        layer_ins = tuple(layer_shape[x] for x in layer.inputs)
+        cost = get_op(layer.op).cost(layer.attrs, layer_ins, layer.shape, ctx)
         short = layer.name[len(node.name) + 1:] if layer.name.startswith(node.name + ".") else "out"
         j = t.add(i, layer.name + ("" if layer.name != node.name else "#out"), short, "layer",
                   op=describe(layer.op, layer.attrs), level=node.level, shape=hwc(layer.shape),
@@ -180,8 +177,8 @@ def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves:
                   **{k: v for k, v in t.items[i].items() if k in ("src", "line")})
         layer_id[layer.name], layer_shape[layer.name] = j, layer.shape
         for src in layer.inputs:
-            if src == "<0>":
-                entry.append(j)
+            if src in layer_shape and src.startswith("<"):  # the node's input number k
+                entry[int(src[1:-1])].append(j)
             else:
                 edges.append([layer_id[src], j, "", hwc(layer_shape[src]), 0, ""])
     out_leaf[node.name], in_leaves[node.name] = layer_id[layers[-1].name], entry
