@@ -141,6 +141,7 @@ def test_diff_command_writes_the_page(tmp_path, capsys):
     assert "~ b8: repeats 1 -> 2" in out.read_text()
     assert main(["diff", "specs/spinenet49.arch", "specs/spinenet49.arch", "-o", str(out)]) == 0
     assert main(["diff", "specs/spinenet49.arch", "specs/spinenet96.arch", "-o", str(tmp_path / "d.svg")]) == 2
+    assert main(["diff", "specs/spinenet49.arch", "specs/spinenet96.arch", "-o", str(tmp_path / "no" / "d.html")]) == 2
 
 
 def test_diff_marks_match_the_diff():

@@ -21,7 +21,9 @@ from archdsl.nas.topology import KINDS, STEM_BLOCKS, Topology, TopologyParams, b
 from archdsl.ops.base import RuleContext, Shape
 from archdsl.ops.registry import get_op
 from archdsl.ops.rules import shape_of
+from archdsl.passes import rules
 from archdsl.passes.count_costs import node_cost
+from archdsl.passes.rules import Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,50 +114,27 @@ def _line_labels(p: TopologyParams, kind: str, level: int, channels: int) -> tup
             label_id(kind, level, bld._block(kind, p.width(level), p.activation, p.repeats)))
 
 
-def orphan_edges(t: Topology) -> list[tuple[int, int]]:
-    """Model Garden's orphan rule on a topology: (source index, line index) edges it adds."""
-    blocks = t.blocks
-    shape = [(t.level(i), t.channels(i)) for i in range(len(blocks) + STEM_BLOCKS)]
-    net: list[int] = []
-    for b in blocks:
-        for parent in b.parents:
-            if parent < STEM_BLOCKS and parent not in net:
-                net.append(parent)
-    uses = [0] * (len(blocks) + STEM_BLOCKS)
-    out = []
-    for k, b in enumerate(blocks):
-        index = k + STEM_BLOCKS
-        p0, p1 = b.parents
-        uses[p0] += 1
-        uses[p1] += 1
-        if b.output:
-            target = shape[index]
-            for cand in net:
-                if uses[cand] == 0 and shape[cand] == target:
-                    out.append((cand, index))
-                    uses[cand] += 1
-        net.append(index)
-    return out
+def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Model Garden's orphan rule on a topology: (source index, line index) edges it adds.
+    `shape`: each block's (level, channels), if the caller has them."""
+    if shape is None:
+        shape = [(t.level(i), t.channels(i)) for i in range(len(t.blocks) + STEM_BLOCKS)]
+    lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
+    return [(src, i + STEM_BLOCKS) for src, i in rules.orphan_edges(lines, (), shape.__getitem__)]
 
 
 def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
     """Which blocks reach a kept output (levels min..max); s0 always feeds s1 or a line."""
-    total = len(t.blocks) + STEM_BLOCKS
-    feeds: list[list[int]] = [[] for _ in range(total)]  # index -> its inputs
+    feeds: list[list[int]] = [[] for _ in range(len(t.blocks) + STEM_BLOCKS)]  # index -> its inputs
     for k, b in enumerate(t.blocks):
         feeds[k + STEM_BLOCKS].extend(b.parents)
     for src, dst in orphans:
         feeds[dst].append(src)
     feeds[1].append(0)
     p = t.params
-    live = [False] * total
-    stack = [k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output and p.min_level <= b.level <= p.max_level]
-    while stack:
-        v = stack.pop()
-        if not live[v]:
-            live[v] = True
-            stack.extend(feeds[v])
-    return live
+    roots = [k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output and p.min_level <= b.level <= p.max_level]
+    live = rules.reachable(roots, feeds.__getitem__)
+    return [i in live for i in range(len(feeds))]
 
 
 class _Tables:
@@ -185,12 +164,12 @@ def evaluate(t: Topology) -> Evaluation:
         tab = _tables[p] = _Tables(p)
     fixed = tab.fixed
     params, macs = tab.params, tab.macs
-    orphans = orphan_edges(t)
-    live = live_blocks(t, orphans)
     blocks = t.blocks
     stem_kind = t.kind(0)
     levels = [2, 2] + [b.level for b in blocks]
     channels = [tab.channels[stem_kind, 2]] * 2 + [tab.channels[b.kind, b.level] for b in blocks]
+    orphans = orphan_edges(t, list(zip(levels, channels)))
+    live = live_blocks(t, orphans)
     inner = [tab.inner[stem_kind, 2]] * 2 + [tab.inner[b.kind, b.level] for b in blocks]
     outs = {b.level: k + STEM_BLOCKS for k, b in enumerate(blocks) if b.output}
     # The hashed graph is the IR's DAG contracted as `hash.contract` does, built directly: every

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from archdsl.diagnostics import warning
 from archdsl.passes.base import Pass, State
+from archdsl.passes.rules import reachable
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class PruneUnreachable(Pass):
 
     def run(self, state: State) -> State:
         g = state.graph
-        keep = g.ancestors([name for _, name in g.output_items()])
+        keep = reachable([name for _, name in g.output_items()], g.inputs)
         dead = [node for node in g.nodes() if node.name not in keep]
         if not dead:
             return state

@@ -1,27 +1,15 @@
-"""The viewer's commands: `archdsl view FILE` (registered through `archdsl.cli._EXTRA_COMMANDS`),
-and the `.html` halves of `archdsl render FILE -o OUT.html` and `archdsl diff A B -o OUT.html`.
-
-`view` writes the page to a new temporary file and opens it in a web browser where one is
-available; otherwise (a server, a container) it prints the path to open. No TensorFlow, no
+"""The viewer's halves of the commands (`archdsl.cli.render`, `.diff`, `.view`): writing a page for
+`render -o OUT.html` and `diff -o OUT.html`, and `view`'s temporary page, opened in a web browser
+where one is available; otherwise (a server, a container) its path is printed. No TensorFlow, no
 Graphviz.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 import webbrowser
-
-
-def register(sub) -> None:
-    from archdsl.cli import _spec_args
-
-    p = sub.add_parser("view", help="open a spec in the interactive viewer (a self-contained HTML page)")
-    _spec_args(p)
-    p.add_argument("--no-open", action="store_true", help="only write the page and print its path")
-    p.set_defaults(handler=cmd_view)
 
 
 def write_page(text: str, path: str) -> int:
@@ -51,16 +39,14 @@ def diff_page(a, b, d, path: str) -> int:
     return write_page(diff_html(a, b, d), path)
 
 
-def cmd_view(args: argparse.Namespace) -> int:
-    from archdsl.cli import load_arch, print_warnings
+def view(arch, open_it: bool = True) -> int:
+    """`archdsl view`: write the page to a new temporary file and open it (or say where it is)."""
     from archdsl.render.html import render_html
 
-    arch = load_arch(args, args.parser)
-    print_warnings(arch)
     fd, path = tempfile.mkstemp(prefix=f"archdsl-{arch.name}-", suffix=".html")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(render_html(arch))
-    if not args.no_open and _open(path):
+    if open_it and _open(path):
         print(f"opened {path}")
     else:
         print(f"wrote {path}; open it in a web browser")
