@@ -8,24 +8,23 @@ call these functions, so the sampler's costs and hashes cannot drift from the ch
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True, slots=True)
-class Line(Generic[K]):
+class Line(NamedTuple):
     """One line of a fuse section: the node it makes, the parents it reads, whether it is an
-    `output` line, and the shape its parents are combined at."""
+    `output` line, and the shape its parents are combined at. (A named tuple: the NAS sampler
+    makes sixteen per candidate.)"""
 
-    node: K
-    parents: tuple[K, ...]
+    node: Hashable
+    parents: tuple
     output: bool
     target: Hashable
 
 
-def orphan_edges(lines: Sequence[Line[K]], seeds: Sequence[K], shape: Callable[[K], Hashable]) -> list[tuple[K, int]]:
+def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Callable[[K], Hashable]) -> list[tuple[K, int]]:
     """(candidate, line index) for every orphan an output line sums in (Model Garden's
     spinenet.py `_build_scale_permuted_network` / nasfpn.py `_build_feature_pyramid`).
 
