@@ -4,8 +4,8 @@ The tree is, outermost first: template instances (`backbone`, `decoder`, `decode
 (statements or instances `name[i]` of one loop, as `endpoint[3..7]`), fuse sections, statements,
 IR nodes, and for composites (block groups, resamples) their primitive layers (`layers_of`). Every
 container knows its level range, its costs (the sum of its IR nodes', as `count-costs` gave them)
-and where its children sit: a local column in data-flow order, computed here once, so the page
-never reorders anything when a box is expanded, it only re-measures widths. The hierarchy comes
+and where its children sit: a local column in data-flow order, computed once (`html_tree`), so the
+page never reorders anything when a box is expanded, it only re-measures widths. The hierarchy comes
 from each node's typed `origin` (`hierarchy()`); `loop_of()` is the one place that reads a name: the
 `[key]` of a loop family's member, which the origin does not type yet.
 """
@@ -21,10 +21,10 @@ from archdsl.ir import nodes as n
 from archdsl.ops.registry import get_op
 from archdsl.ops.rules import layers_of
 from archdsl.passes.base import rule_context
+from archdsl.render.html_tree import Tree, child_under, finish
 from archdsl.render.model import _kind as statement_label
 from archdsl.render.model import describe, hwc, resample_label
 
-Item = dict[str, Any]
 Marks = tuple[dict[str, tuple[str, str]], dict[tuple[str, str], str]]
 _LOOP = re.compile(r"^(.+)\[([^\[\]]+)\]$")
 
@@ -46,38 +46,11 @@ def loop_of(scope: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-class _Tree:
-    def __init__(self) -> None:
-        self.items: list[Item] = [dict(id=0, key="", title="", kind="root", parent=-1, children=[])]
-        self.by_key: dict[str, int] = {"": 0}
-
-    def add(self, parent: int, key: str, title: str, kind: str, **extra: Any) -> int:
-        i = len(self.items)
-        self.items.append(dict(id=i, key=key, title=title, kind=kind, parent=parent, children=[], **extra))
-        self.items[parent]["children"].append(i)
-        self.by_key.setdefault(key, i)
-        return i
-
-    def wrap(self, parent: int, members: list[int], key: str, title: str, kind: str, **extra: Any) -> int:
-        """A new container under `parent`, in the place of its first member, holding `members`."""
-        kids = self.items[parent]["children"]
-        at = min(kids.index(m) for m in members)
-        i = self.add(parent, key, title, kind, **extra)
-        kids.remove(i)
-        keep = [k for k in kids if k not in members]
-        keep.insert(sum(1 for k in kids[:at] if k not in members), i)
-        self.items[parent]["children"] = keep
-        for m in members:
-            self.items[m]["parent"] = i
-        self.items[i]["children"] = list(members)
-        return i
-
-
 def build(arch, marks: Marks | None = None) -> dict[str, Any]:
     """The viewer's data for `arch`: {name, items, edges, lanes, totals}, all JSON-ready. `marks`
     (from a diff) colours nodes, {name: (status, what)}, and IR edges, {(src, dst): status}."""
     g, shapes, costs = arch.graph, arch.shapes, arch.costs
-    t = _Tree()
+    t = Tree()
     count: dict[str, int] = {}
     for node in g.nodes():
         count[node.group] = count.get(node.group, 0) + 1
@@ -124,9 +97,7 @@ def build(arch, marks: Marks | None = None) -> dict[str, Any]:
 
     _wrap_sections(t, g, stmt_of)
     _wrap_loops(t, edges)
-    edges = _renumber(t, edges)
-    _summarise(t, edges)
-    _ports(t, edges)
+    edges = finish(t, edges)
     return dict(name=g.name, items=t.items, edges=edges, lanes=sorted({x["level"] for x in t.items if "level" in x}),
                 totals=_totals(arch))
 
@@ -144,7 +115,7 @@ def _ir_edges(arch, out_leaf: dict, in_leaves: dict, marks: dict, edges: list) -
                 edges.append([out_leaf[src], dst, label, hwc(shapes[src]), int(orphan), status])
 
 
-def _statement(t: _Tree, g, parent: int, group: str, title: str) -> int:
+def _statement(t: Tree, g, parent: int, group: str, title: str) -> int:
     """The box of a statement made of several nodes, labelled by what it computes."""
     members = [m for m in g.nodes() if m.group == group]
     main = next((m for m in members if m.name == group), members[-1])
@@ -158,7 +129,7 @@ def _span(node: n.Node) -> dict[str, Any]:
     return dict(src=f"{s.path}:{s.line}", line=s.source.line(s.line).strip())
 
 
-def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves: dict, edges: list) -> None:
+def _add_layers(t: Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves: dict, edges: list) -> None:
     """The primitive layers of a composite (block group, resample), as children of its node's box."""
     g, shapes = arch.graph, arch.shapes
     ins = g.inputs(node.name)
@@ -184,7 +155,7 @@ def _add_layers(t: _Tree, arch, node: n.Node, i: int, out_leaf: dict, in_leaves:
     out_leaf[node.name], in_leaves[node.name] = layer_id[layers[-1].name], entry
 
 
-def _wrap_sections(t: _Tree, g, stmt_of: dict[str, int]) -> None:
+def _wrap_sections(t: Tree, g, stmt_of: dict[str, int]) -> None:
     """Each fuse section becomes one box, unless it already is its container's whole content."""
     for section in g.sections:
         groups = list(dict.fromkeys(g.node(line.node).group for line in section.lines if line.node in g))
@@ -201,7 +172,7 @@ def _wrap_sections(t: _Tree, g, stmt_of: dict[str, int]) -> None:
                op=f"fuse section · {len(members)} lines · resample {section.rule}")
 
 
-def _wrap_loops(t: _Tree, edges: list) -> None:
+def _wrap_loops(t: Tree, edges: list) -> None:
     """Siblings `name[i]` of one loop become one box `name[a..b]`, unless that would make the
     boxes of their container feed each other in a cycle (FPN's top-down `topdown[L]` and `up[L]`
     alternate), which no left-to-right order could draw."""
@@ -231,27 +202,17 @@ def _wrap_loops(t: _Tree, edges: list) -> None:
             created.remove(c)
 
 
-def _in_cycle(t: _Tree, edges: list, c: int) -> bool:
+def _in_cycle(t: Tree, edges: list, c: int) -> bool:
     parent = t.items[c]["parent"]
     lifted = nx.DiGraph()
     for a, b, *_ in edges:
-        x, y = _child_under(t, parent, a), _child_under(t, parent, b)
+        x, y = child_under(t, parent, a), child_under(t, parent, b)
         if x is not None and y is not None and x != y:
             lifted.add_edge(x, y)
     return c in lifted and any(c in comp and len(comp) > 1 for comp in nx.strongly_connected_components(lifted))
 
 
-def _child_under(t: _Tree, container: int, leaf: int) -> int | None:
-    """The child of `container` that holds `leaf`, or None when `leaf` is outside it."""
-    while leaf != -1:
-        parent = t.items[leaf]["parent"]
-        if parent == container:
-            return leaf
-        leaf = parent
-    return None
-
-
-def _dissolve(t: _Tree, c: int) -> None:
+def _dissolve(t: Tree, c: int) -> None:
     item = t.items[c]
     parent = t.items[item["parent"]]
     at = parent["children"].index(c)
@@ -259,123 +220,6 @@ def _dissolve(t: _Tree, c: int) -> None:
     for m in item["children"]:
         t.items[m]["parent"] = item["parent"]
     item.update(children=[], kind="dissolved", parent=-2)
-
-
-def _renumber(t: _Tree, edges: list) -> list:
-    """Number the live items in pre-order (parents first, then children in their order), dropping
-    dissolved loops; returns the edges renumbered alike."""
-    order, stack = [], [0]
-    while stack:
-        i = stack.pop()
-        order.append(i)
-        stack.extend(reversed(t.items[i]["children"]))
-    new = {old: k for k, old in enumerate(order)}
-    items = [t.items[i] for i in order]
-    for item in items:
-        item["id"], item["parent"] = new[item["id"]], new.get(item["parent"], -1)
-        item["children"] = [new[c] for c in item["children"]]
-    t.items = items
-    t.by_key = {}
-    for item in items:
-        t.by_key.setdefault(item["key"], item["id"])
-    return [[new[a], new[b], *rest] for a, b, *rest in edges]
-
-
-def _summarise(t: _Tree, edges: list) -> None:
-    """Level range, costs, first span and the local column of every item (see `columns`)."""
-    into: dict[int, list[int]] = {}
-    for a, b, *_ in edges:
-        into.setdefault(b, []).append(a)
-    for item in reversed(t.items):  # pre-order: children come after their parents
-        kids = [t.items[c] for c in item["children"]]
-        if not kids:
-            if "level" in item:
-                item["lo"] = item["hi"] = item["level"]
-            continue
-        item["lo"], item["hi"] = min(k["lo"] for k in kids), max(k["hi"] for k in kids)
-        if item["kind"] == "instance":
-            item["op"] = f"template instance · {len(kids)} parts"
-        if item["kind"] != "node":
-            item.update({f: sum(k.get(f, 0) for k in kids) for f in ("params", "trainable", "macs")})
-        marked = sum(k.get("nst", 0) + (k["kind"] == "node" and bool(k.get("st"))) for k in kids)
-        if marked:  # a diff: how many marked IR nodes inside
-            item["nst"] = marked
-        if item["kind"] != "node":
-            _inherit(item, kids)
-    for item in t.items:
-        if item["children"]:
-            columns(t, item, into)
-
-
-def _inherit(item: Item, kids: list[Item]) -> None:
-    """A container's spec line is its result's (a statement) or its first member's; a statement
-    shows its result's diff status."""
-    first = next((k for k in kids if "src" in k), None)
-    main = next((k for k in kids if k["key"] == item.get("main") and k["kind"] == "node"), first)
-    if main is not None and "src" in main:
-        item["src"], item["line"] = main["src"], main["line"]
-    if item["kind"] == "statement" and main is not None and main.get("st"):
-        item["st"], item["what"] = main["st"], main["what"]
-
-
-def _ports(t: _Tree, edges: list) -> None:
-    """What leaves each container spanning several lanes, per level: {level: shape}, so a tall
-    collapsed box says at every lane what it hands on (`backbone`: 80×80×512 at L3, ...)."""
-    for a, b, _, shape, *_ in edges:
-        above_b = set()
-        x = b
-        while x != -1:
-            above_b.add(x)
-            x = t.items[x]["parent"]
-        x = t.items[a]["parent"]
-        while x not in above_b:
-            item = t.items[x]
-            if item["lo"] < item["hi"]:
-                item.setdefault("ports", {}).setdefault(str(t.items[a]["lo"]), shape)
-            x = item["parent"]
-
-
-def columns(t: _Tree, item: Item, into: dict[int, list[int]]) -> None:
-    """Give each child of `item` a column: one past the columns of the children feeding it and
-    of the last child in any lane it spans (so boxes in one lane never overlap), taking children
-    in a topological order with ties broken by definition order (as `layout._columns` does)."""
-    kids = item["children"]
-    index = {c: k for k, c in enumerate(kids)}
-    preds: dict[int, set[int]] = {c: set() for c in kids}
-    for c in kids:
-        for leaf in _leaves(t, c):
-            for src in into.get(leaf, ()):
-                p = _child_under(t, item["id"], src)
-                if p is not None and p != c:
-                    preds[c].add(p)
-    dag = nx.DiGraph()
-    dag.add_nodes_from(kids)
-    dag.add_edges_from((p, c) for c, ps in preds.items() for p in ps)
-    try:
-        order = list(nx.lexicographical_topological_sort(dag, key=index.__getitem__))
-    except nx.NetworkXUnfeasible:  # a cycle: keep definition order, draw back edges as they come
-        order = list(kids)
-    col: dict[int, int] = {}
-    last: dict[int, int] = {}
-    for c in order:
-        lo, hi = t.items[c]["lo"], t.items[c]["hi"]
-        x = max([col[p] + 1 for p in preds[c] if p in col] + [last.get(lane, -1) + 1 for lane in range(lo, hi + 1)])
-        col[c] = x
-        for lane in range(lo, hi + 1):
-            last[lane] = x
-    for c in kids:
-        t.items[c]["col"] = col[c]
-
-
-def _leaves(t: _Tree, c: int) -> list[int]:
-    stack, out = [c], []
-    while stack:
-        x = stack.pop()
-        kids = t.items[x]["children"]
-        if kids:
-            stack.extend(kids)
-        out.append(x)
-    return out
 
 
 def _totals(arch) -> dict[str, Any]:
