@@ -146,6 +146,7 @@ _EXTRA_COMMANDS.append(_register_render)
 from archdsl.nas.cli import register as _register_nas  # noqa: E402 (hash, diff, sample)
 
 _EXTRA_COMMANDS.append(_register_nas)
+from archdsl.nas.search.cli import register as _register_search; _EXTRA_COMMANDS.append(_register_search)  # noqa: E402,E702,I001
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,10 @@ from archdsl.nas.space import MUTATIONS, Candidate, Lineage, ScalePermutedSpace
 from archdsl.nas.topology import BlockSpec, Topology, TopologyParams
 
 
+class InvalidPoint(Exception):
+    """A draw the space could not make valid (only spaces read from specs raise it)."""
+
+
 @dataclass(frozen=True)
 class Point:
     """One candidate: hash, `.arch` text, static costs, genome (JSON-able) and lineage."""

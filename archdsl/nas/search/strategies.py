@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from archdsl.nas.search.pareto import first_front
-from archdsl.nas.search.spaces import Point, Space, within_budget
+from archdsl.nas.search.spaces import InvalidPoint, Point, Space, within_budget
 
 MAX_DRAWS = 1000  # draws per ask before giving up (a budget or a space too small to hold new points)
 
@@ -63,7 +63,10 @@ class Strategy:
     def ask(self) -> Point:
         """A point not seen before and within budget."""
         for _ in range(MAX_DRAWS):
-            p = self.propose()
+            try:
+                p = self.propose()
+            except InvalidPoint:
+                continue
             if p.hash in self._proposed or self._seen(p.hash) or not within_budget(self.space, p):
                 continue
             self._proposed.add(p.hash)
