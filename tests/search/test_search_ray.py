@@ -60,8 +60,14 @@ def _env() -> dict[str, str]:
 
 
 def _rows(tmp_path: Path) -> list[tuple]:
-    with sqlite3.connect(tmp_path / "store" / "results.sqlite") as db:
-        return db.execute("SELECT hash, status, error FROM trials").fetchall()
+    path = tmp_path / "store" / "results.sqlite"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        try:
+            return db.execute("SELECT hash, status, error FROM trials").fetchall()
+        except sqlite3.OperationalError:  # the driver has created the file but not yet its tables
+            return []
 
 
 def test_a_ten_trial_search_on_two_workers_completes(tmp_path):
@@ -87,14 +93,13 @@ def test_a_ten_trial_search_on_two_workers_completes(tmp_path):
 
 def test_a_killed_search_resumes_without_evaluating_a_hash_twice(tmp_path):
     log, cmd = _task(tmp_path)
-    cmd += ["--strategy", "random", "--trials", "7", "-O", "pause=1"]
+    cmd += ["--strategy", "random", "--trials", "6", "-O", "pause=1"]
     first = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
         deadline = time.time() + 600
         while time.time() < deadline and first.poll() is None:
-            if (tmp_path / "store" / "results.sqlite").exists() and \
-                    sum(s == "done" for _, s, _ in _rows(tmp_path)) >= 2:
+            if sum(s == "done" for _, s, _ in _rows(tmp_path)) >= 2:
                 break
             time.sleep(0.5)
         assert first.poll() is None, "the search finished before it could be killed"
@@ -106,11 +111,11 @@ def test_a_killed_search_resumes_without_evaluating_a_hash_twice(tmp_path):
         except ProcessLookupError:
             pass
     done_before = {h for h, s, _ in _rows(tmp_path) if s == "done"}
-    assert 2 <= len(done_before) < 7
+    assert 2 <= len(done_before) < 6
     second = subprocess.run(cmd, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-3000:]
     rows = _rows(tmp_path)
-    assert len(rows) == 7 and all(s == "done" for _, s, _ in rows), rows
+    assert len(rows) == 6 and all(s == "done" for _, s, _ in rows), rows
     evaluated = [line.split()[0] for line in log.read_text().splitlines()]
-    assert len(evaluated) == len(set(evaluated)) == 7  # no hash evaluated twice
+    assert len(evaluated) == len(set(evaluated)) == 6  # no hash evaluated twice
     assert done_before <= set(evaluated)
