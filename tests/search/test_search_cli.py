@@ -34,6 +34,7 @@ def test_the_documented_example_parses_and_its_space_builds(monkeypatch):
 
     from archdsl.cli import build_parser
     from archdsl.nas.search.cli import _pairs, make_space
+
     from conftest import ROOT
 
     text = (ROOT / "docs" / "search.md").read_text()

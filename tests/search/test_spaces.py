@@ -2,9 +2,8 @@
 
 import random
 
-import pytest
-
 import archdsl
+import pytest
 from archdsl.nas.search.nasfpn import DEFAULT_CELL, SPECS, NasFpnSpace
 from archdsl.nas.search.specspace import SpecSpace, parse_dim
 from archdsl.nas.space import Lineage

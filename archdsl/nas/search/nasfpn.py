@@ -84,6 +84,8 @@ class NasFpnSpace:
         self.lines, self.defines = lines, dict(defines or {})
         self.max_params, self.max_macs = max_params, max_macs
         self.head, self.tail = _template()
+        if lines == len(DEFAULT_CELL):  # bad -D values fail here (an ArchError), not in every trial
+            self._point(DEFAULT_CELL, Lineage(None, "given"))
 
     # ---- drawing
     def sample(self, rng: random.Random, seed: int | None = None) -> Point:

@@ -70,7 +70,10 @@ def topology_params(defines: Mapping[str, Any]) -> TopologyParams:
     if unknown:
         raise ValueError(f"-D {unknown[0]}: the spinenet space has no parameter `{unknown[0]}`; "
                          f"parameters: {', '.join(_PARAM_FIELDS)}")
-    return TopologyParams(**dict(defines))
+    try:
+        return TopologyParams(**dict(defines))
+    except TypeError as exc:  # a value of the wrong type meets a comparison in the checks
+        raise ValueError(f"-D: {exc}") from None
 
 
 class SpineNetSpace:
@@ -83,6 +86,7 @@ class SpineNetSpace:
                  max_params: float | None = None, max_macs: float | None = None):
         self.inner = ScalePermutedSpace(num_blocks=num_blocks, params=topology_params(defines or {}))
         self.max_params, self.max_macs = max_params, max_macs
+        self.inner.sample_candidate(random.Random(0))  # parameters no topology can meet fail here, not in a trial
 
     def _point(self, c: Candidate) -> Point:
         return Point(c.hash, print_topology(c.topology, comment=f"hash {c.hash}"), c.params, c.macs,

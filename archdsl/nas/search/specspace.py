@@ -62,6 +62,10 @@ class SpecSpace:
         if template is None:
             raise ValueError(f"{path} defines no arch")
         declared = {p.name: p for p in template.params}
+        for name in self.defines:
+            if name not in declared:
+                raise ValueError(f"-D {name}: arch `{template.name}` has no parameter `{name}`; "
+                                 f"parameters: {', '.join(declared)}")
         self.dims: dict[str, tuple[Any, ...]] = {
             p.name: tuple(p.type.split("|")) for p in template.params
             if p.type and "|" in p.type and p.name not in self.defines}
