@@ -46,3 +46,14 @@ def test_the_documented_example_parses_and_its_space_builds(monkeypatch):
     space = make_space(args, _pairs(args.defines, "-D", parser))
     assert space.dims == {"activation": ("relu", "swish"), "width": (8, 16, 32), "depth": (1, 2, 3)}
     assert args.evaluator == "proxy" and args.objectives == "val_accuracy:max,params:min"
+
+
+def test_the_search_modules_import_neither_tensorflow_nor_ray():
+    import subprocess
+    import sys
+
+    code = ("import sys, archdsl.cli, archdsl.nas.search.engine, archdsl.nas.search.proxy, archdsl.nas.search.report, "
+            "archdsl.nas.search.nasfpn, archdsl.nas.search.specspace; "
+            "print(sorted(m for m in ('tensorflow', 'ray', 'tf_keras') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
