@@ -100,8 +100,10 @@ def cmd_search(args) -> int:
         if args.strategy == "evolution":
             strategy_options = {"population": args.population, "sample_size": args.sample_size,
                                 "operators": args.mutations.split(",") if args.mutations else None}
+        space_options = {"dims": args.dim, "blocks": args.blocks, "max_params": args.max_params,
+                         "max_macs": args.max_macs}
         settings = engine.Settings(args.space, args.strategy, args.evaluator, defines, options, objectives,
-                                   args.seed, strategy_options)
+                                   args.seed, strategy_options, space_options)
         store = Store(args.store)
         conflicts = store.check_settings(settings.fixed())
         if conflicts:

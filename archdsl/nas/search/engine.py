@@ -42,11 +42,12 @@ class Settings:
     objectives: list[str] | None = None
     seed: int = 0
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    space_options: dict[str, Any] = field(default_factory=dict)  # --dim, --blocks, budgets
 
     def fixed(self) -> dict[str, Any]:
         return {"space": self.space, "strategy": self.strategy, "evaluator": self.evaluator,
                 "defines": self.defines, "options": self.options, "objectives": self.objectives,
-                "seed": self.seed, "strategy_options": self.strategy_options}
+                "seed": self.seed, "strategy_options": self.strategy_options, "space_options": self.space_options}
 
 
 def scores(objectives: Sequence[Objective], metrics: dict[str, float], point_or_record: Any) -> tuple[float, ...]:
@@ -129,7 +130,8 @@ class Driver:
         if result is None:
             result = {"error": "the trial's process died before reporting (see the Ray logs)", "seconds": None}
         self.store.finish(config["hash"], result.get("metrics"), result.get("error"), result.get("seconds"), self.owner)
-        rec = next(r for r in self.store.records() if r.hash == config["hash"])
+        rec = self.store.record(config["hash"])
+        assert rec is not None, "a claimed hash has a row"
         self._tell(self._point(rec), rec.metrics if rec.status == "done" else None)
         self.progress.show(self.objectives)
 

@@ -143,12 +143,19 @@ class Store:
     def seen(self, hash_: str) -> bool:
         return self.db.execute("SELECT 1 FROM trials WHERE hash = ?", (hash_,)).fetchone() is not None
 
+    def record(self, hash_: str) -> Record | None:
+        found = self._select("SELECT * FROM trials WHERE hash = ?", (hash_,))
+        return found[0] if found else None
+
     def records(self, *statuses: str) -> list[Record]:
         """Rows in proposal order, optionally only those with the given statuses."""
         sql = "SELECT * FROM trials"
         if statuses:
             sql += f" WHERE status IN ({', '.join('?' * len(statuses))})"
-        cur = self.db.execute(sql + " ORDER BY seq", statuses)
+        return self._select(sql + " ORDER BY seq", statuses)
+
+    def _select(self, sql: str, args: tuple) -> list[Record]:
+        cur = self.db.execute(sql, args)
         names = [d[0] for d in cur.description]
         out = []
         for row in cur.fetchall():
