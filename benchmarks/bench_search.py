@@ -106,8 +106,9 @@ def main() -> int:
     n = o["trials"]
     print(f"""## Search (benchmarks/bench_search.py)
 
-Command: `python benchmarks/bench_search.py --trials {a.trials} --seeds {a.seeds}` (load average {load:.1f}
-on {os.cpu_count()} cores when it started).
+Command: `python benchmarks/bench_search.py --trials {a.trials} --seeds {a.seeds} --proxy-trials {a.proxy_trials}`
+(load average {load:.1f} on {os.cpu_count()} cores when it started; on a loaded machine the TensorFlow
+import in every trial varies by tens of seconds, which hides an overhead of a second or two).
 
 Engine overhead, local Ray, 2 workers, {n} trials of `examples/search/tiny.arch` with a no-op
 evaluator; the peer runs the same trials as plain subprocesses, 2 at a time. Every trial is a fresh

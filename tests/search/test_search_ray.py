@@ -35,11 +35,13 @@ EVALUATOR = """\
 import os, time
 import archdsl
 
-def evaluate(model, arch, log, pause=0.0, fail_width=None):
+def evaluate(model, arch, log, pause=0.0, fail_width=None, die_width=None):
     time.sleep(float(pause))
     width = model.layers[1].filters
     if fail_width is not None and width == int(fail_width):
         raise RuntimeError("this width is broken on purpose")
+    if die_width is not None and width == int(die_width):
+        os._exit(3)  # the trial's process dies without a word
     with open(log, "a") as f:
         f.write(f"{archdsl.hash(arch)} {os.getpid()}\\n")
     return {"score": float(width) - (3.0 if "swish" in arch.to_text() else 0.0)}
@@ -73,13 +75,15 @@ def _rows(tmp_path: Path) -> list[tuple]:
 def test_a_ten_trial_search_on_two_workers_completes(tmp_path):
     log, cmd = _task(tmp_path)
     run = subprocess.run(cmd + ["--strategy", "evolution", "--population", "4", "--sample-size", "2", "--trials", "10",
-                                "-O", "fail_width=6", "--json"],
+                                "-O", "fail_width=6", "-O", "die_width=4", "--retries", "0", "--json"],
                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = json.loads(run.stdout)
     assert len(rows) == 10 and len({r["hash"] for r in rows}) == 10
     failed = [r for r in rows if r["status"] == "failed"]
-    assert all("broken on purpose" in r["error"] for r in failed)  # recorded with its error, not lost
+    raised = [r for r in failed if "broken on purpose" in r["error"]]  # recorded with its traceback
+    died = [r for r in failed if "process died" in r["error"]]  # recorded, not lost
+    assert raised and died and len(raised) + len(died) == len(failed)
     assert len(failed) + sum(r["status"] == "done" for r in rows) == 10
     evaluated = [line.split() for line in log.read_text().splitlines()]
     assert sorted(h for h, _ in evaluated) == sorted(r["hash"] for r in rows if r["status"] == "done")
