@@ -84,6 +84,7 @@ class NasFpnSpace:
         self.lines, self.defines = lines, dict(defines or {})
         self.max_params, self.max_macs = max_params, max_macs
         self.head, self.tail = _template()
+        self._built: dict[tuple[Line, ...], tuple[str, str, int, int]] = {}
         if lines == len(DEFAULT_CELL):  # bad -D values fail here (an ArchError), not in every trial
             self._point(DEFAULT_CELL, Lineage(None, "given"))
 
@@ -145,10 +146,13 @@ class NasFpnSpace:
         from archdsl.arch import load
         from archdsl.nas.hash import arch_hash
 
-        text = self.text(cell)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "nasfpn.arch")
-            with open(path, "w") as f:
-                f.write(text)
-            arch = load(path, self.defines)  # ArchError here is a bug of the space, not a bad draw
-        return Point(arch_hash(arch), text, arch.params, arch.macs, cell, lineage)
+        built = self._built.get(cell)  # a redrawn cell is elaborated once
+        if built is None:
+            text = self.text(cell)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "nasfpn.arch")
+                with open(path, "w") as f:
+                    f.write(text)
+                arch = load(path, self.defines)  # ArchError here is a bug of the space, not a bad draw
+            built = self._built[cell] = (arch_hash(arch), text, arch.params, arch.macs)
+        return Point(*built, cell, lineage)

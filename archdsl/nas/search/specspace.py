@@ -80,6 +80,7 @@ class SpecSpace:
                              "and no --dim was given, so there is nothing to search")
         self.operators = tuple(self.dims)
         self.max_params, self.max_macs = max_params, max_macs
+        self._built: dict[str, tuple[str, str, int, int]] = {}
 
     def sample(self, rng: random.Random, seed: int | None = None) -> Point:
         genome = {name: rng.choice(values) for name, values in self.dims.items()}
@@ -105,8 +106,12 @@ class SpecSpace:
         from archdsl.arch import from_module
         from archdsl.nas.hash import arch_hash
 
-        try:
-            arch = from_module(self.module, {**self.defines, **genome}, path=self.path)
-        except ArchError as exc:
-            raise InvalidPoint(exc.render()) from None
-        return Point(arch_hash(arch), arch.to_text(), arch.params, arch.macs, genome, lineage)
+        key = self.encode(genome)
+        built = self._built.get(key)  # small spaces redraw the same values often; elaborate each once
+        if built is None:
+            try:
+                arch = from_module(self.module, {**self.defines, **genome}, path=self.path)
+            except ArchError as exc:
+                raise InvalidPoint(exc.render()) from None
+            built = self._built[key] = (arch_hash(arch), arch.to_text(), arch.params, arch.macs)
+        return Point(*built, genome, lineage)
