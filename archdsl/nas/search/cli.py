@@ -11,9 +11,11 @@ the Pareto front as a table (or `--json`: every trial).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 SPACES = ("spinenet", "nasfpn")
@@ -117,8 +119,24 @@ def cmd_search(args) -> int:
         driver = engine.Driver(store, space, settings, args.trials, [os.getcwd()])
     except ValueError as exc:
         parser.error(str(exc))
-    engine.run(driver, args.workers, args.address, args.cpus_per_trial, args.gpus_per_trial, args.retries)
+    with _stdout_to_stderr():  # Ray's own messages ("(raylet) A worker died ...") must not mix with --json
+        engine.run(driver, args.workers, args.address, args.cpus_per_trial, args.gpus_per_trial, args.retries)
     return _report(store, driver.objectives, args.json)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send everything written to stdout (Python's and file descriptor 1) to stderr for a while."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _report(store, objectives, as_json: bool) -> int:
