@@ -24,11 +24,13 @@ SPACES = ("spinenet", "nasfpn")
 def add_arguments(p) -> None:
     p.add_argument("--space", required=True, metavar="spinenet|nasfpn|SPEC.arch",
                    help="a built-in space, or a spec whose choice-typed parameters (and --dim) are searched")
-    p.add_argument("--strategy", choices=("random", "evolution"), default="evolution")
+    p.add_argument("--strategy", choices=("random", "evolution"), default="evolution",
+                   help="random search, or regularized evolution (default)")
     p.add_argument("--trials", type=int, required=True, help="trials in all (a resumed run counts the finished ones)")
-    p.add_argument("--evaluator", required=True, metavar="module:function|proxy")
+    p.add_argument("--evaluator", required=True, metavar="module:function|proxy",
+                   help="evaluate(model, arch, **options) -> metrics, or the built-in proxy trainer")
     p.add_argument("--store", required=True, metavar="DIR", help="the result store folder (created if missing)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the strategy's random seed")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="a parameter for every candidate (repeatable)")
     p.add_argument("-O", dest="options", action="append", default=[], metavar="NAME=VALUE",
@@ -46,8 +48,8 @@ def add_arguments(p) -> None:
     p.add_argument("--budget-macs", dest="max_macs", type=float, metavar="N",
                    help="skip candidates with more MACs (checked from the IR before any trial)")
     p.add_argument("--workers", type=int, default=2, help="trials at a time")
-    p.add_argument("--cpus-per-trial", type=float, default=1)
-    p.add_argument("--gpus-per-trial", type=float, default=0)
+    p.add_argument("--cpus-per-trial", type=float, default=1, help="Ray resources each trial asks for")
+    p.add_argument("--gpus-per-trial", type=float, default=0, help="Ray GPUs each trial asks for")
     p.add_argument("--retries", type=int, default=1, help="retries of a trial whose process died")
     p.add_argument("--address", help="join this Ray cluster (default: start Ray locally)")
     p.add_argument("--json", action="store_true", help="print every trial as JSON on stdout")
