@@ -165,6 +165,9 @@ class OpDef:
     shape: Callable[[Any, Sequence[Shape], RuleContext], Shape] = _first_shape
     cost: Callable[[Any, Sequence[Shape], Shape, RuleContext], Cost] = _free
     expand: Callable[[str, Any, Sequence[Shape], RuleContext], tuple[Layer, ...]] | None = None
+    # an upper bound on the layers `expand` makes, from the bound values: the node budget counts
+    # them before anything is expanded (a spec of 100 block groups of 2,000 blocks is refused fast)
+    layers: Callable[[Bound], int] | None = None
     # the width a resample path that reads this op starts from (Model Garden's block filters)
     inner_width: Callable[[Any, Shape], int] = _channels
     # output channels from bound values alone, where they do not depend on the input
