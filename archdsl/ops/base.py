@@ -242,18 +242,23 @@ def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
     shown: Bound = {}
     for name, value in values.items():
         p = op.param(name)
-        if explicit or p is None or p.default is REQUIRED or value != p.default:
+        # a kernel is part of how an op reads (`maxpool 3x3 /2`), default or not
+        if explicit or p is None or p.default is REQUIRED or value != p.default or name == "kernel":
             shown[name] = value
+    special = []
     if "kernel" in shown and isinstance(shown["kernel"], int):
         k = shown.pop("kernel")
         out.append(f"{k}x{k}")
+        special.append("kernel")
     if "stride" in shown and isinstance(shown["stride"], int):
         out.append(f"/{shown.pop('stride')}")
+        special.append("stride")
     for name in op.positional:
-        if name in shown:
-            out.append(literal(shown.pop(name)))
-        else:
+        if name in special:
+            continue
+        if name not in shown:
             break
+        out.append(_positional(shown.pop(name)))
     for name, value in shown.items():
         p = op.param(name)
         if value is None:
@@ -263,6 +268,19 @@ def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
         else:
             out.append(f"{name}={literal(value)}")
     return out
+
+
+# Words a bare positional string must not be (the grammar's keywords and boolean literals).
+_KEYWORDS = frozenset({"true", "false", "output", "optional", "at", "repeat", "for", "in", "let", "defaults",
+                       "widths", "input", "return", "fuse", "import", "arch", "block", "scaled", "by"})
+
+
+def _positional(x: Any) -> str:
+    """A positional value: a string that is a plain word is written bare, as the docs write
+    `act swish` (a bare word evaluates to its own text)."""
+    if isinstance(x, str) and x.isidentifier() and x not in _KEYWORDS:
+        return x
+    return literal(x)
 
 
 def literal(x: Any) -> str:
