@@ -90,7 +90,7 @@ class BilinearResize(tf_keras.layers.Layer):
         return tf.cast(tf.image.resize(inputs, size, method=tf.image.ResizeMethod.BILINEAR), inputs.dtype)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        return NearestUpsampling.compute_output_shape(self, input_shape)  # type: ignore[arg-type]
+        return NearestUpsampling.compute_output_shape(self, input_shape)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}
