@@ -1,26 +1,36 @@
 """Lowering of a checked `Arch` to tf-keras (and from there to XLA and saved artifacts).
 
 TensorFlow is imported only when one of these functions is called, so the front end, `check`
-and the tests that need no model stay fast. `keras_name`/`ir_name` map IR names to layer names.
+and the tests that need no model stay fast, and it is imported quietly (`tflog`; `quiet(False)`
+before the first call shows TensorFlow's logs). `keras_name`/`ir_name` map IR names to layer names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from archdsl.lower import tflog
 from archdsl.lower.names import ir_name, keras_name
 
 
 def to_keras(arch: Any, batch_size: int | None = None) -> Any:
     """A tf_keras functional Model for `arch` (see `archdsl.lower.keras`)."""
+    tflog.import_tensorflow()
     from archdsl.lower.keras import to_keras as lower
     return lower(arch, batch_size=batch_size)
 
 
 def load_model(path: str) -> tuple[Any, Any]:
     """(model, Arch) from a `.keras` file or SavedModel directory written by `archdsl compile`."""
+    tflog.import_tensorflow()
     from archdsl.lower.artifacts import load_model as load
     return load(path)
 
 
-__all__ = ["to_keras", "load_model", "keras_name", "ir_name"]
+def quiet(on: bool = True) -> None:
+    """Hide (default) or show TensorFlow's start-up and progress logs; call before the first
+    `to_keras`/`load_model` of the process (`archdsl compile -v` is `quiet(False)`)."""
+    tflog.configure(verbose=not on)
+
+
+__all__ = ["to_keras", "load_model", "quiet", "keras_name", "ir_name"]

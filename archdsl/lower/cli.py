@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from archdsl.lower import tflog
+
 
 def register(sub: Any) -> None:
     from archdsl.cli import _spec_args
@@ -59,9 +61,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
         return 1
     _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
-    # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
-    # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    # TensorFlow's start-up chatter drowns the summary: quiet unless -v (archdsl.lower.tflog).
+    tflog.configure(getattr(args, "verbose", False))
+    tflog.import_tensorflow()
     from archdsl.lower.keras import to_keras
     from archdsl.lower.xla import XlaError, compile_forward
 
