@@ -66,9 +66,10 @@ def load_arch(args: argparse.Namespace, parser: argparse.ArgumentParser):
     return load(args.file, _overrides(args.defines, parser), search_path=search, limits=limits)
 
 
-def print_warnings(arch) -> None:
+def print_warnings(arch, notes: bool = False) -> None:
+    """Warnings on stderr; notes (expected pruning, Severity.NOTE) too when `notes` (--table, -v)."""
     for w in arch.warnings:
-        if w.severity is Severity.WARNING:
+        if w.severity is Severity.WARNING or (notes and w.severity is Severity.NOTE):
             print(w.render(), file=sys.stderr)
 
 
@@ -99,7 +100,7 @@ def format_table(arch) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     arch = load_arch(args, args.parser)
-    print_warnings(arch)
+    print_warnings(arch, notes=args.table or getattr(args, "verbose", False))
     if args.json:
         print(json.dumps(summary(arch)))
         return 0

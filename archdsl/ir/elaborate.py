@@ -50,6 +50,7 @@ class Elaborator(FuseSections):
         self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
+        self.optional: set[str] = set()  # groups of `optional` lines
         # Loop iterations and template calls so far: they count against max_nodes too, since
         # nested loops of `let`s or nested calls of node-less templates make work but no nodes.
         self.steps = 0
@@ -77,6 +78,7 @@ class Elaborator(FuseSections):
             self.diags.extend(exc.diagnostics)
             return None
         graph.params = dict(scope.values)
+        graph.optional = frozenset(self.optional)
         return graph
 
     # ---- statements
@@ -171,6 +173,8 @@ class Elaborator(FuseSections):
             family[index] = result
         if stmt.output:
             self._mark_output(stmt, frame, result, level)
+        if stmt.optional:
+            self.optional.add(frame.ns.prefix + base)
 
     def _mark_output(self, stmt, frame, result, level) -> None:
         if level is None:

@@ -43,6 +43,7 @@ class ArchGraph:
     outputs: dict = field(default_factory=dict)
     sections: tuple[FuseSection, ...] = ()
     params: dict = field(default_factory=dict)  # the parameter values it was elaborated with
+    optional: frozenset[str] = frozenset()  # groups of `optional` lines: pruning them is intended
 
     # ---- building
     def add_node(self, node: Node) -> None:
@@ -67,7 +68,7 @@ class ArchGraph:
 
     def copy(self) -> ArchGraph:
         return ArchGraph(self.name, self._g.copy(), _copy_outputs(self.outputs), self.sections,
-                         dict(self.params))
+                         dict(self.params), self.optional)
 
     # ---- reading
     def __len__(self) -> int:

@@ -55,7 +55,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     _progress(f"checking {args.file}")
     arch = load_arch(args, args.parser)
-    print_warnings(arch)
+    print_warnings(arch, notes=getattr(args, "verbose", False))
     problem = _unwritable(args.out) if args.out else None
     if problem:  # say so now, not after minutes of building and compiling
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)

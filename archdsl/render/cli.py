@@ -30,7 +30,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if os.path.splitext(args.output)[1].lower() not in FORMATS:
         args.parser.error(f"cannot tell the format of -o {args.output!r}: use one of {', '.join(FORMATS)}")
     arch = load_arch(args, args.parser)
-    print_warnings(arch)
+    print_warnings(arch, notes=getattr(args, "verbose", False))
     try:
         render(arch, args.output, detail=args.detail)
     except GraphvizMissing as exc:

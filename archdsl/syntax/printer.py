@@ -170,12 +170,12 @@ def format_ref(r: ast.Ref) -> str:
 
 
 def _node_cells(s: ast.NodeStmt) -> list[str]:
-    """The alignable columns of a node line: target, `= chain`, `at L`, `<- inputs`, `output`."""
+    """The alignable columns of a node line: target, `= chain`, `at L`, `<- inputs`, `output optional`."""
     target = s.target.name + (f"[{format_expr(s.target.index)}]" if s.target.index is not None else "")
     return [target, "= " + format_chain(s.chain),
             f"at {format_expr(s.level)}" if s.level is not None else "",
             "<- " + ", ".join(format_ref(r) for r in s.inputs) if s.inputs else "",
-            "output" if s.output else ""]
+            " ".join(["output"] * s.output + ["optional"] * s.optional)]
 
 
 def _fuse_clause(c: ast.FuseClause) -> str:
