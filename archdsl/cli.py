@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="parse and check a spec; print params, MACs and outputs (no TensorFlow)")
     _spec_args(p)
-    p.add_argument("--table", action="store_true", help="print a per-node table of shapes, params and MACs")
+    p.add_argument("--table", action="store_true",
+                   help="print a per-node table of shapes, params and MACs, and the notes (e.g. intended pruning)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_check)
 

@@ -26,3 +26,12 @@ def assert_golden(actual: str, golden: Path) -> None:
 def _run_from_root(monkeypatch):
     """Diagnostics print paths relative to the working directory: make it the repository root."""
     monkeypatch.chdir(ROOT)
+
+
+_SLOW = ("keras", "parity")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the fast tests first and the Keras and parity tests last (a stable sort: file order is
+    kept within each part), so a plain `pytest` reports the quick failures within seconds."""
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in _SLOW))
