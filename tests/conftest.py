@@ -28,10 +28,13 @@ def _run_from_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-_SLOW = ("keras", "parity")
-
-
 def pytest_collection_modifyitems(config, items):
-    """Run the fast tests first and the Keras and parity tests last (a stable sort: file order is
-    kept within each part), so a plain `pytest` reports the quick failures within seconds."""
-    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in _SLOW))
+    """Run the fast tests first, then the `slow` property tests, then the Keras and parity tests (a
+    stable sort: file order is kept within each part), so a plain `pytest` reports quick failures
+    within seconds."""
+    def tier(item) -> int:
+        if item.get_closest_marker("keras") or item.get_closest_marker("parity"):
+            return 2
+        return 1 if item.get_closest_marker("slow") else 0
+
+    items.sort(key=tier)

@@ -78,6 +78,7 @@ def test_unprintable_names_raise():
         b.check().to_text()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32), st.integers(6, 20), st.integers(0, 3))
 def test_generated_topologies_round_trip(tmp_path_factory, seed, blocks, mutations):

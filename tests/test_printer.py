@@ -206,6 +206,7 @@ def _file(*body):
     return ast.File(Source("<generated>", ""), (ast.ArchDef("arch", "a", (), tuple(body), _S, _S),))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_exprs)
 def test_expressions_print_and_read_back(expr):
@@ -213,6 +214,7 @@ def test_expressions_print_and_read_back(expr):
     assert same_ast(parse(format_file(file)), file), format_expr(expr)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_stages, min_size=1, max_size=3))
 def test_chains_print_and_read_back(stages):
@@ -264,6 +266,7 @@ def test_fmt_syntax_error_leaves_the_file_alone(tmp_path, capsys):
     assert main(["fmt", "--check", "--write", str(bad)]) == 2
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_comments_anywhere_survive(rnd):
