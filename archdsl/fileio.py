@@ -40,11 +40,10 @@ def atomic_path(dest: str | os.PathLike, *, directory: bool = False) -> Iterator
     old: Path | None = None
     try:
         yield tmp
-        if not directory:
-            if target.exists():
-                shutil.copymode(target, tmp)
-            else:
-                os.chmod(tmp, 0o666 & ~_umask())
+        if target.exists():
+            shutil.copymode(target, tmp)
+        else:  # mkstemp and mkdtemp make private (0600, 0700) paths; a result gets the user's umask
+            os.chmod(tmp, (0o777 if directory else 0o666) & ~_umask())
         if directory and target.exists():  # os.replace cannot replace a non-empty directory
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent)) / "old"
             os.replace(target, old)

@@ -28,6 +28,20 @@ def _run_from_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
+# Folders whose every test carries one marker: when `-m` deselects that marker (the fast suite,
+# `-m "not keras and not parity"`), their modules are not even imported, so the fast suite needs
+# neither TensorFlow nor numpy to be installed.
+_MARKED_DIRS = {"keras": ROOT / "tests" / "keras", "parity": ROOT / "tests" / "parity"}
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    expr = config.getoption("markexpr") or ""
+    for marker, folder in _MARKED_DIRS.items():
+        if f"not {marker}" in expr and collection_path.is_relative_to(folder):
+            return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     """Run the fast tests first, then the `slow` property tests, then the Keras and parity tests (a
     stable sort: file order is kept within each part), so a plain `pytest` reports quick failures

@@ -21,9 +21,10 @@ from archdsl.ir.expr import Scope, coerce, evaluate
 from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
-from archdsl.ir.ops import SIGNATURES, bind
+from archdsl.ir.ops import bind, op_hint, spelled_op
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
+from archdsl.ops.registry import spelled_names
 from archdsl.syntax import ast
 
 
@@ -98,7 +99,7 @@ class Elaborator(FuseSections):
             frame.scope.values[stmt.name] = evaluate(stmt.value, frame.scope, symbols=True)
         elif isinstance(stmt, ast.Defaults):
             for stage in stmt.stages:
-                sig = SIGNATURES.get(stage.op)
+                sig = spelled_op(stage.op)
                 if sig is None:
                     raise ArchError(error(f"unknown op `{stage.op}` in defaults", stage.op_span))
                 frame.defaults[stage.op] = bind(stage, sig, frame.scope, {}, fill=False)  # as written
@@ -136,7 +137,8 @@ class Elaborator(FuseSections):
         except ValueError as exc:
             raise ArchError(error(f"invalid input: {exc}", stmt.span)) from None
         name = self._claim(frame.ns.prefix + stmt.name, stmt.span)
-        self._add(Stub(name, n.Op.INPUT, [], name, stmt.span, attrs=attrs, level=0))
+        self._add(Stub(name, "input", [], name, stmt.span, attrs=attrs, level=0,
+                       origin=n.Origin(frame.ns.scope, stmt.name, "input")))
         self._define(frame, stmt.name, NodeName(name), stmt.span)
 
     def _for(self, stmt: ast.For, frame: _Frame) -> None:
@@ -185,66 +187,69 @@ class Elaborator(FuseSections):
                                   notes=[Note(f"the first output at L{level} is defined here", first)]))
         frame.ns.outputs[level] = (result, stmt.span)
 
-    def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt) -> Binding:
-        flat = self._unroll(stages, frame, "")
+    def _chain(self, stages, inputs: list[Binding], frame: _Frame, base: str, level, stmt,
+               combines: int = 0) -> Binding:
+        """The nodes of one line's chain; its first `combines` stages are a fuse section's combine."""
+        flat = self._unroll(stages, frame, "", ())
         current = inputs
         result: Binding = current[0] if current else NodeName("")
         used: set[str] = set()
-        for i, (stage, tag) in enumerate(flat):
+        for i, (stage, tag, iteration) in enumerate(flat):
             last = i == len(flat) - 1
             name = base if last else _unique(f"{base}.{tag}{stage.op}", used)
-            result = self._stage(stage, current, frame, name, level if last else None, base, tag)
+            role = "result" if last else "combine" if i < combines else "stage"
+            origin = n.Origin(frame.ns.scope, base, role, iteration, i)
+            result = self._stage(stage, current, frame, name, level if last else None, base, tag, origin)
             current = [result]
         return result
 
-    def _unroll(self, stages, frame: _Frame, tag: str) -> list[tuple[ast.Stage, str]]:
-        out: list[tuple[ast.Stage, str]] = []
+    def _unroll(self, stages, frame: _Frame, tag: str,
+                iteration: tuple[int, ...]) -> list[tuple[ast.Stage, str, tuple[int, ...]]]:
+        out: list[tuple[ast.Stage, str, tuple[int, ...]]] = []
         for stage in stages:
             if isinstance(stage, ast.Repeat):
                 count = coerce(evaluate(stage.count, frame.scope), "int", "a repeat count", stage.count.span)
                 self._budget(count * len(stage.chain.stages), stage.span)
                 for i in range(count):
-                    out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}."))
+                    out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}.", iteration + (i,)))
                     self._budget(len(out), stage.span)  # nested repeats multiply
             else:
-                out.append((stage, tag))
+                out.append((stage, tag, iteration))
         return out
 
     def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
-               tag: str = "") -> Binding:
-        sig = SIGNATURES.get(stage.op)
+               tag: str = "", origin: n.Origin | None = None) -> Binding:
+        sig = spelled_op(stage.op)
         if sig is None and stage.op not in self.module.symbols:
             found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
-            if found and isinstance(chosen, str) and chosen in SIGNATURES:
-                stage, sig = replace(stage, op=chosen), SIGNATURES[chosen]
+            if found and isinstance(chosen, str) and spelled_op(chosen) is not None:
+                stage, sig = replace(stage, op=chosen), spelled_op(chosen)
             elif found and isinstance(chosen, str) and chosen in self.module.symbols:
                 stage = replace(stage, op=chosen)  # a string parameter naming a template
         if sig is None:
             return self._call(stage, inputs, frame, name)
-        multi = sig.op in n.MULTI_INPUT_OPS
-        if len(inputs) != 1 and not multi:
-            what = "no input" if not inputs else f"{len(inputs)} inputs"
-            raise ArchError(error(f"`{stage.op}` takes one input, got {what}", stage.span,
-                                  hint="combine several inputs first with add, concat or a fuse section"
-                                  if inputs else "add `<- name` to say what it reads"))
-        if multi and len(inputs) < 2:
-            raise ArchError(error(f"`{stage.op}` needs at least two inputs", stage.span))
+        problem = sig.arity_problem(len(inputs))
+        if problem:
+            hint = ("combine several inputs first with add, concat or a fuse section" if len(inputs) > 1
+                    else "add `<- name` to say what it reads" if not inputs else None)
+            raise ArchError(error(f"`{stage.op}` {problem}", stage.span, hint=hint))
         bound = bind(stage, sig, frame.scope, frame.defaults)
-        if sig.op in n.BLOCK_OPS:  # a block group unrolls to ~10 layers per block when expanded
-            self._budget(10 * max(0, bound["repeats"]), stage.span)
+        if sig.composite:  # a block group unrolls to ~10 layers per block when expanded
+            self._budget(10 * max(0, bound.get("repeats", 1)), stage.span)
         share = bound.pop("share", None)
         full = self._claim(frame.ns.prefix + name, stage.span)
-        self._add(Stub(full, sig.op, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
+        self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
                        share=None if share is None else frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
-                       defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths))
+                       defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths,
+                       origin=origin))
         return NodeName(full)
 
     def _call(self, stage: ast.Stage, inputs, frame: _Frame, name: str) -> Binding:
         if stage.op not in self.module.symbols:
             raise ArchError(error(f"unknown op `{stage.op}`", stage.op_span,
-                                  hint=did_you_mean(stage.op, list(SIGNATURES) + list(self.module.symbols))
-                                  or "ops: " + ", ".join(SIGNATURES)))
+                                  hint=did_you_mean(stage.op, list(spelled_names()) + list(self.module.symbols))
+                                  or op_hint(stage.op)))
         template = self.module.symbols[stage.op]
         if frame.depth >= self.limits.max_template_depth:
             raise ArchError(error(f"templates nest deeper than {self.limits.max_template_depth}", stage.span,
@@ -257,7 +262,7 @@ class Elaborator(FuseSections):
         if len(declared) != len(inputs):
             raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
-        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span), scope, depth=frame.depth + 1,
+        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,)), scope, depth=frame.depth + 1,
                        inputs=dict(zip(declared, inputs)))
         self._body(template.defn.body, inner)
         if inner.returned is None:

@@ -125,7 +125,7 @@ class ArchGraph:
         return list(_flatten(self.outputs, ()))
 
     def input_names(self) -> list[str]:
-        return [n.name for n in self.nodes() if n.op.value == "input"]
+        return [n.name for n in self.nodes() if n.op == "input"]
 
 
 def _flatten(outputs: Mapping, prefix: tuple[str, ...]):

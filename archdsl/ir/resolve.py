@@ -17,6 +17,7 @@ from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean,
 from archdsl.ir import nodes as n
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.ops import Bound, make_attrs
+from archdsl.ops.registry import get_op
 from archdsl.syntax import ast
 
 
@@ -29,6 +30,7 @@ class Namespace:
     spans: dict[str, Span] = field(default_factory=dict)
     outputs: dict[int, tuple[Binding, Span]] = field(default_factory=dict)
     call: Span | None = None  # for a template instance: the call that made it
+    scope: tuple[str, ...] = ()  # the template instances it sits in (see `nodes.Origin`)
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,17 @@ class Record:
 @dataclass
 class Stub:
     name: str
-    op: n.Op
+    op: str
     inputs: list[Binding]
     group: str
     span: Span
     bound: Bound = field(default_factory=dict)
-    attrs: n.Attrs | None = None  # set for ops whose attrs need no level (input, resample)
+    attrs: Any = None  # set for ops whose attrs need no level (input, resample)
     level: int | None = None  # declared with `at` (or fixed: input, resample)
     share: str | None = None
     defaults: dict = field(default_factory=dict)
     widths: dict | None = None
+    origin: n.Origin | None = None
 
 
 def describe(b: Any) -> str:
@@ -183,34 +186,18 @@ def _topological(stubs, edges, by_name, diags) -> list[str] | None:
     return None
 
 
-def _log2(value: int, what: str, span: Span) -> int:
-    if value < 1 or value & (value - 1):
-        raise ArchError(error(f"{what} {value} is not a power of two", span,
-                              hint="levels need strides and factors of 1, 2, 4, 8, ..."))
-    return value.bit_length() - 1
-
-
-def expected_level(op: n.Op, bound: Bound, attrs: n.Attrs | None, in_levels: list[int], span: Span) -> int | None:
-    """The level an op computes from its first input (None where it is declared instead)."""
-    if op in (n.Op.INPUT, n.Op.RESAMPLE) or not in_levels:
+def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span) -> int | None:
+    """The level an op computes from its first input (None where the line declares it instead),
+    by the op's `level_step` rule on its bound values (or on the values its attrs record)."""
+    definition = get_op(op)
+    if not in_levels:
         return None
-    base = in_levels[0]
-    stride = _stride(op, bound, attrs)
-    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
-        return base - _log2(stride, "upsampling factor", span)
-    return base + _log2(stride, "stride", span)
-
-
-def _stride(op: n.Op, bound: Bound, attrs: n.Attrs | None) -> int:
-    if attrs is not None:
-        if isinstance(attrs, n.UpsampleAttrs):
-            return attrs.factor
-        return getattr(attrs, "stride", 1)
-    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
-        return bound["factor"]
-    if op is n.Op.MAXPOOL:
-        return bound["stride"] or bound["kernel"]
-    return bound.get("stride", 1) or 1
+    values = bound if attrs is None else definition.values_of(attrs)
+    try:
+        step = definition.level_step(values or {})
+    except ValueError as exc:
+        raise ArchError(error(str(exc), span)) from None
+    return None if step is None else in_levels[0] + step
 
 
 def _level(stub: Stub, in_levels: list[int], in_names: list[str]) -> int:
@@ -234,7 +221,7 @@ def _node(stub: Stub, level: int) -> n.Node:
         attrs = make_attrs(stub.op, stub.bound, level=level, widths=stub.widths,
                            defaults=stub.defaults, span=stub.span)
     try:
-        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span)
+        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span, stub.origin)
     except ValueError as exc:
         raise ArchError(error(f"invalid node `{stub.group}`: {exc}", stub.span)) from None
 

@@ -13,16 +13,28 @@ from archdsl.lower import tflog
 from archdsl.lower.names import ir_name, keras_name
 
 
+def require_keras() -> None:
+    """Import TensorFlow and tf-keras, or fail with one clear error saying what to install (the
+    `keras` extra). Called where a command needs them anyway, so the import is not wasted."""
+    try:
+        tflog.import_tensorflow()  # quietly, unless configured verbose (see tflog)
+        import tf_keras  # noqa: F401
+    except ImportError as exc:
+        from archdsl.diagnostics import ArchError, error
+        raise ArchError(error(f"building a Keras model needs TensorFlow and tf-keras ({exc})",
+                              hint='install them with `pip install "archdsl[keras]"`')) from None
+
+
 def to_keras(arch: Any, batch_size: int | None = None) -> Any:
     """A tf_keras functional Model for `arch` (see `archdsl.lower.keras`)."""
-    tflog.import_tensorflow()
+    require_keras()
     from archdsl.lower.keras import to_keras as lower
     return lower(arch, batch_size=batch_size)
 
 
 def load_model(path: str) -> tuple[Any, Any]:
     """(model, Arch) from a `.keras` file or SavedModel directory written by `archdsl compile`."""
-    tflog.import_tensorflow()
+    require_keras()
     from archdsl.lower.artifacts import load_model as load
     return load(path)
 
@@ -33,4 +45,4 @@ def quiet(on: bool = True) -> None:
     tflog.configure(verbose=not on)
 
 
-__all__ = ["to_keras", "load_model", "quiet", "keras_name", "ir_name"]
+__all__ = ["to_keras", "load_model", "require_keras", "quiet", "keras_name", "ir_name"]

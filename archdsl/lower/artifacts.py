@@ -57,9 +57,21 @@ def save(model: Any, arch: Arch, out: str) -> str:
     meta = json.dumps(spec_bundle(arch), indent=1)
     dest = Path(out)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.suffix == ".keras" and not out.endswith(os.sep):
+    if artifact_format(out) == "keras":
         return _save_keras(model, dest, meta)
     return _save_savedmodel(model, dest, meta)
+
+
+def artifact_format(out: str) -> str:
+    """What `save` writes at `out`: "keras" for `*.keras`, "savedmodel" for a directory (`OUT/`,
+    or a name without an extension). Any other extension is a ValueError: `x.h5` would otherwise
+    be a SavedModel directory that looks like an HDF5 file."""
+    if out.endswith(("/", os.sep)) or not Path(out).suffix:
+        return "savedmodel"
+    if Path(out).suffix == ".keras":
+        return "keras"
+    raise ValueError(f"cannot tell what to write at {out!r}: use OUT.keras for a Keras file, "
+                     "or OUT/ (or a name without an extension) for a SavedModel directory")
 
 
 def _save_keras(model: Any, dest: Path, meta: str) -> str:

@@ -99,4 +99,11 @@ class BilinearResize(tf_keras.layers.Layer):
 @tf_keras.utils.register_keras_serializable(package="archdsl")
 class ArchModel(tf_keras.Model):
     """A tf-keras functional model built by archdsl: a `Functional` in every respect. It exists
-    so a saved model's config names this module (see the module docstring); it adds nothing."""
+    so a saved model's config names this module (see the module docstring)."""
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
+        from archdsl.ops.registry import all_ops
+
+        list(all_ops())  # loads plug-in ops (entry points), whose modules register their own layers
+        return super().from_config(config, custom_objects)

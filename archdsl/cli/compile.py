@@ -1,42 +1,40 @@
 """`archdsl compile`: parse, check, lower to tf-keras, optionally XLA-compile and save.
 
-Registered in `archdsl.cli` through `_EXTRA_COMMANDS`; TensorFlow is imported inside the handler
-only. Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
+TensorFlow is imported inside `run` only, after the spec is checked and the output is known to be
+writable (its extension names the format; anything but `.keras` or a directory is refused).
+Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args, summary, verbose_arg
+from archdsl.cli.progress import phase
 from archdsl.lower import tflog
 
 
-def register(sub: Any) -> None:
-    from archdsl.cli import _spec_args
-
-    p = sub.add_parser("compile", help="lower a spec to a tf-keras model; optionally XLA-compile and save it")
-    _spec_args(p)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    spec_args(p)
     p.add_argument("-o", dest="out", metavar="OUT",
-                   help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving signature)")
+                   help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving "
+                        "signature; also a name without an extension); other extensions are refused")
     p.add_argument("--xla", action="store_true", help="run one forward pass under XLA and report compile time")
     p.add_argument("--batch", type=int, default=1, help="batch size of the --xla dummy batch (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=cmd_compile)
-
-
-def _progress(msg: str) -> None:
-    print(f"archdsl: {msg}", file=sys.stderr, flush=True)
+    verbose_arg(p)
 
 
 def _unwritable(out: str) -> str | None:
     """Why `out` cannot be written, or None. Missing parent directories are created by `save`,
-    so the nearest existing ancestor must be a writable directory."""
+    so the nearest existing ancestor must be a directory we can create a file in: that is tried,
+    not inferred from permission bits (root passes every access check, yet cannot write /proc)."""
     path = Path(out).resolve()
     if path.is_dir() and path.suffix == ".keras":
         return "it is a directory"
@@ -45,37 +43,47 @@ def _unwritable(out: str) -> str | None:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         return f"{ancestor} is not a directory"
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        return f"{ancestor} is not writable"
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        return f"cannot create a file in {ancestor} ({exc.strerror or exc})"
     return None
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
-    from archdsl.cli import load_arch, print_warnings, summary
+def run(args: argparse.Namespace) -> int:
+    if args.out:
+        from archdsl.lower.artifacts import artifact_format
 
-    _progress(f"checking {args.file}")
-    arch = load_arch(args, args.parser)
-    print_warnings(arch, notes=getattr(args, "verbose", False))
+        try:
+            kind = artifact_format(args.out)
+        except ValueError as exc:
+            args.parser.error(str(exc))
+    with phase(f"checking {args.file}"):
+        arch = load_arch(args)
+    print_warnings(arch, notes=args.verbose)
     problem = _unwritable(args.out) if args.out else None
     if problem:  # say so now, not after minutes of building and compiling
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
         return 1
-    _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
     # TensorFlow's start-up chatter drowns the summary: quiet unless -v (archdsl.lower.tflog).
-    tflog.configure(getattr(args, "verbose", False))
-    tflog.import_tensorflow()
-    from archdsl.lower.keras import to_keras
-    from archdsl.lower.xla import XlaError, compile_forward
+    tflog.configure(args.verbose)
+    from archdsl.lower import require_keras
 
-    _progress("building the tf-keras model")
+    with phase(f"{arch.name}: {arch.params:,} params; importing TensorFlow"):
+        require_keras()  # without the keras extra: one clear error naming it, not an ImportError
+        from archdsl.lower.keras import to_keras
+        from archdsl.lower.xla import XlaError, compile_forward
+
     start = time.perf_counter()
-    model = to_keras(arch)
+    with phase("building the tf-keras model"):
+        model = to_keras(arch)
     result: dict[str, Any] = {**summary(arch), "keras_params": model.count_params(),
                               "build_seconds": round(time.perf_counter() - start, 3)}
     if args.xla:
-        _progress("compiling one forward pass with XLA (jit_compile=True)")
         try:
-            report = compile_forward(model, args.batch)
+            with phase("compiling one forward pass with XLA (jit_compile=True)"):
+                report = compile_forward(model, args.batch)
         except XlaError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -84,9 +92,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.out:
         from archdsl.lower.artifacts import save, spec_bundle
 
-        _progress(f"writing {args.out}")
+        what = "a Keras file" if kind == "keras" else "a SavedModel directory (this can take minutes)"
         try:
-            result["artifact"] = save(model, arch, args.out)
+            with phase(f"writing {args.out}: {what}"):
+                result["artifact"] = save(model, arch, args.out)
         except OSError as exc:  # e.g. a full disk; the atomic write left the old artifact alone
             print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
@@ -100,7 +109,7 @@ def _print(r: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(r))
         return
     outs = ", ".join(f"{k}: {'x'.join(map(str, v))}" for k, v in r["outputs"].items() if isinstance(v, list))
-    print(f"{r['name']}: {r['keras_params']:,} params, {r['macs'] / 1e9:.2f} G MACs; outputs {outs}")
+    print(f"{r['name']}: {r['keras_params']:,} params, {format_macs(r['macs'])}; outputs {outs}")
     print(f"built in {r['build_seconds']:.2f} s")
     if "xla" in r:
         x = r["xla"]
