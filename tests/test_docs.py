@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import textwrap
 
-import pytest
-
 import archdsl
+import pytest
 from archdsl.diagnostics import ArchError
 from archdsl.syntax.printer import format_text
+
 from conftest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
