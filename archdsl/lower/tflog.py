@@ -92,7 +92,11 @@ def _enumerate_devices_quietly(tf: ModuleType) -> None:
     """Enumerate devices (TensorFlow would on first use) with stderr captured, then replay every
     captured line but the no-GPU noise. A file, not a pipe: nothing can block while capturing."""
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to protect (a daemon): nothing to capture
+        tf.config.list_physical_devices()
+        return
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
