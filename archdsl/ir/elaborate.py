@@ -57,6 +57,7 @@ class Elaborator(FuseSections):
         self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
+        self.optional: set[str] = set()  # groups of `optional` lines
         # Work so far besides nodes: statements run, loop iterations, template calls and the
         # layers block groups expand to. It counts against max_nodes too, since nested loops of
         # `let`s or calls of node-less templates make work but no nodes, and `repeats=` makes
@@ -92,6 +93,7 @@ class Elaborator(FuseSections):
             self.diags.extend(exc.diagnostics)
             return None
         graph.params = dict(scope.values)
+        graph.optional = frozenset(self.optional)
         return graph
 
     # ---- statements
@@ -203,6 +205,8 @@ class Elaborator(FuseSections):
             family[index] = result
         if stmt.output:
             self._mark_output(stmt, frame, result, level)
+        if stmt.optional:
+            self.optional.add(frame.ns.prefix + base)
 
     def _mark_output(self, stmt, frame, result, level) -> None:
         if level is None:
