@@ -94,8 +94,8 @@ class Arch:
 
     def to_text(self) -> str:
         """Canonical `.arch` text printed from the IR; loading it gives an equal graph (same names,
-        ops, levels, attrs, shares, edges, outputs; see `archdsl.syntax.ir_printer`)."""
-        from archdsl.syntax.ir_printer import format_arch
+        ops, levels, attrs, shares, edges, outputs; see `archdsl.ir.printer`)."""
+        from archdsl.ir.printer import format_arch
         return format_arch(self.graph)
 
     def to_keras(self, batch_size: int | None = None):

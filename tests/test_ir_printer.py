@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 import archdsl
 from archdsl.ir import nodes as n
 from archdsl.nas import Builder, ScalePermutedSpace, arch_hash
-from archdsl.syntax.ir_printer import Unprintable, graph_differences
+from archdsl.ir.equality import graph_differences
+from archdsl.ir.print_chains import Unprintable
 
 SPECS = sorted(Path("specs").glob("*.arch"))
 
