@@ -14,6 +14,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,12 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.source.path}:{self.line}:{self.col}"
+
+    @classmethod
+    def of_token(cls, source: Source, tok: Any) -> Span:
+        """The span of a Lark token (whose positions are optional in Lark's types)."""
+        line, col = tok.line or 1, tok.column or 1
+        return cls(source, line, col, tok.end_line or line, tok.end_column or col + 1)
 
 
 class Severity(Enum):

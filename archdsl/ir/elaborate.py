@@ -303,8 +303,8 @@ class Elaborator(FuseSections):
         if len(declared) != len(inputs):
             raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
-        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,)), scope, depth=frame.depth + 1,
-                       inputs=dict(zip(declared, inputs)))
+        ns = Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,))
+        inner = _Frame(ns, scope, depth=frame.depth + 1, inputs=dict(zip(declared, inputs)))
         self._body(template.defn.body, inner)
         if inner.returned is None:
             raise ArchError(error(f"`{template.name}` returns nothing", template.defn.span))

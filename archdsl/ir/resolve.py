@@ -138,17 +138,7 @@ def node_of(b: Binding, span: Span) -> str:
 def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGraph | None:
     """Turn stubs into an ArchGraph; append diagnostics and return None if any are errors."""
     by_name = {s.name: s for s in stubs}
-    edges: dict[str, list[str]] = {}
-    for stub in stubs:
-        names = []
-        for b in stub.inputs:
-            try:
-                names.append(node_of(b, b.span if isinstance(b, LazyRef) else stub.span))
-            except ArchError as exc:
-                diags.extend(exc.diagnostics)
-        edges[stub.name] = names
-        if len(set(names)) != len(names):
-            diags.append(error(f"`{stub.name}` takes the same input twice", stub.span))
+    edges = {stub.name: _input_names(stub, diags) for stub in stubs}
     if any(d.severity.value == "error" for d in diags):
         return None
     order = _topological(stubs, edges, by_name, diags)
@@ -173,6 +163,19 @@ def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGr
         for pos, src in enumerate(edges[stub.name]):
             graph.add_edge(src, stub.name, pos)
     return graph
+
+
+def _input_names(stub: Stub, diags: list[Diagnostic]) -> list[str]:
+    """The nodes a stub reads, its references resolved (errors appended to `diags`)."""
+    names = []
+    for b in stub.inputs:
+        try:
+            names.append(node_of(b, b.span if isinstance(b, LazyRef) else stub.span))
+        except ArchError as exc:
+            diags.extend(exc.diagnostics)
+    if len(set(names)) != len(names):
+        diags.append(error(f"`{stub.name}` takes the same input twice", stub.span))
+    return names
 
 
 def _topological(stubs, edges, by_name, diags) -> list[str] | None:

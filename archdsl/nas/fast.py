@@ -165,7 +165,7 @@ def _table(p: TopologyParams) -> _Tables:
     return tab
 
 
-def evaluate(t: Topology) -> Evaluation:
+def evaluate(t: Topology) -> Evaluation:  # noqa: C901 (the sampler's hot path: one flat loop on purpose)
     """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
     p = t.params
     tab = _table(p)

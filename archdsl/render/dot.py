@@ -130,8 +130,9 @@ def _fill_lane(lane: graphviz.Digraph, boxes: list[Box], d: Diagram, lay: Layout
             continue
         caption, left, top, right, bottom = lay.cells[cluster]
         with lane.subgraph(name=f"cluster_{cluster}") as sub:
-            sub.attr(label=caption, bb=_bb(left, top, right, bottom, H), lp=f"{(left + right) / 2:.1f},{H - top - 9:.1f}",
-                     fontsize="9", style="rounded,dashed", color="#999999")
+            sub.attr(label=caption, bb=_bb(left, top, right, bottom, H),
+                     lp=f"{(left + right) / 2:.1f},{H - top - 9:.1f}", fontsize="9", style="rounded,dashed",
+                     color="#999999")
             for box in members:
                 sub.node(box.id, **_node_attrs(box, detail, *_flip(lay.pos[box.id], H)))
 

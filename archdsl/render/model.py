@@ -337,7 +337,8 @@ def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str
         return
     first = members[0]
     levels = tuple(sorted({m.level for m in members}))
-    d.boxes[box_id] = Box(box_id, f"{_local(first.share or '', first, scope=True)} (shared)", describe(first.op, first.attrs), levels,
+    title = f"{_local(first.share or '', first, scope=True)} (shared)"
+    d.boxes[box_id] = Box(box_id, title, describe(first.op, first.attrs), levels,
                           f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out,
                           stage=stage)
 

@@ -175,14 +175,15 @@ def _node_cells(s: ast.NodeStmt) -> list[str]:
 
 
 def _fuse_clause(c: ast.FuseClause) -> str:
+    value: Any = c.value  # its type follows `kind` (see ast.FuseClause)
     if c.kind == "resample":
-        return f"resample {format_stage(c.value, in_chain=False)}"
+        return f"resample {format_stage(value, in_chain=False)}"
     if c.kind == "combine":
-        return f"combine {format_chain(c.value)}"
+        return f"combine {format_chain(value)}"
     if c.kind == "orphans":
-        seeds = c.value if isinstance(c.value, tuple) else ()
+        seeds = value if isinstance(value, tuple) else ()
         return "merge orphans" + (" from " + ", ".join(format_ref(r) for r in seeds) if seeds else "")
-    return f"stochastic_depth {format_expr(c.value)}"
+    return f"stochastic_depth {format_expr(value)}"
 
 
 def format_simple(s: Any) -> str:
@@ -346,7 +347,7 @@ class _Printer:
         elif isinstance(node, ast.ArchDef):
             if not self.entries(depth, slot, f"{node.kind} {node.name}(", ") {", slot.trailing):
                 # Extra comments of the `) {` line go below it, where they re-attach.
-                *extra, last = slot.trailing or [None]
+                *extra, last = slot.trailing or [None]  # type: ignore[list-item]
                 stmts = slot.children[slot.nhead:]
                 (stmts[0].leading if stmts else slot.inner)[:0] = extra
                 self.emit(depth, ") {", [last] if last else [])
@@ -401,7 +402,7 @@ def _aligned(slots: list[_Slot]) -> dict[int, str]:
         if not isinstance(s.node, ast.NodeStmt):
             prev = None
             continue
-        lines = [prev.end if prev else None, *(c.span.line for c in s.leading), s.start]
+        lines = [*([prev.end] if prev else []), *(c.span.line for c in s.leading), s.start]
         if prev is None or any(b > a + 1 for a, b in zip(lines, lines[1:])):
             runs.append([])
         runs[-1].append(s)

@@ -45,7 +45,7 @@ class ToAst(Transformer_NonRecursive):
         return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _tok(self, tok: Token) -> Span:
-        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+        return Span.of_token(self.source, tok)
 
     def _unquote(self, tok: Token) -> str:
         return unescape(str(tok)[1:-1], self.source, tok.line or 1, (tok.column or 0) + 1)
