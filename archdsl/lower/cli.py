@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 
@@ -23,7 +22,8 @@ def register(sub: Any) -> None:
     p.add_argument("-o", dest="out", metavar="OUT",
                    help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving signature)")
     p.add_argument("--xla", action="store_true", help="run one forward pass under XLA and report compile time")
-    p.add_argument("--batch", type=int, default=1, help="batch size of the --xla dummy batch (default 1)")
+    p.add_argument("--batch", type=_batch, default=1, metavar="N",
+                   help=f"batch size of the --xla dummy batch, 1..{MAX_BATCH} (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_compile)
 
@@ -32,20 +32,17 @@ def _progress(msg: str) -> None:
     print(f"archdsl: {msg}", file=sys.stderr, flush=True)
 
 
-def _unwritable(out: str) -> str | None:
-    """Why `out` cannot be written, or None. Missing parent directories are created by `save`,
-    so the nearest existing ancestor must be a writable directory."""
-    path = Path(out).resolve()
-    if path.is_dir() and path.suffix == ".keras":
-        return "it is a directory"
-    ancestor = path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{ancestor} is not a directory"
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        return f"{ancestor} is not writable"
-    return None
+MAX_BATCH = 4096  # a dummy batch for one compiled forward pass; more only exhausts memory
+
+
+def _batch(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 1 <= value <= MAX_BATCH:
+        raise argparse.ArgumentTypeError(f"expected 1..{MAX_BATCH}, got {text}")
+    return value
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -54,10 +51,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     _progress(f"checking {args.file}")
     arch = load_arch(args, args.parser)
     print_warnings(arch)
-    problem = _unwritable(args.out) if args.out else None
-    if problem:  # say so now, not after minutes of building and compiling
-        print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
-        return 1
+    if args.out:  # refuse now, not after minutes of building and compiling
+        from archdsl.lower.artifacts import check_output
+        check_output(args.out, arch)
     _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
     # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
     # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.

@@ -4,18 +4,13 @@
 errors (diagnostics on stderr), 2 on usage errors. `sample` writes `<hash>.arch` files and
 `manifest.jsonl`; it is deterministic for a seed, and `--shard i/n` writes the candidates of the
 run (N in all) whose position is i modulo n, so n machines produce disjoint parts of one run.
-Every file is written atomically (a temporary file in the folder, then `os.replace`), and the
-manifest last, so an interrupted run never leaves a partial spec or a manifest naming missing files.
+The folder logic (what may be written into, and a manifest that always lists exactly its specs)
+is `archdsl.nas.sampling`.
 """
 
 from __future__ import annotations
 
-import json
-import random
 import sys
-from pathlib import Path
-
-from archdsl.fileio import write_atomic
 
 
 def register(sub) -> None:
@@ -55,7 +50,6 @@ def cmd_diff(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from archdsl.nas.printer import print_topology
     from archdsl.nas.space import ScalePermutedSpace
     try:
         i, n = (int(x) for x in args.shard.split("/"))
@@ -66,31 +60,11 @@ def cmd_sample(args) -> int:
         space = ScalePermutedSpace(num_blocks=args.blocks, max_params=args.max_params, max_macs=args.max_macs)
     except ValueError as exc:
         args.parser.error(str(exc))
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
-    seen: set[str] = set()
-    written, position, draws = 0, 0, 0
-    manifest: list[str] = []
-    while position < args.count:  # the run's N candidates; this shard writes its part
-        draws += 1
-        if draws > 1000 * (args.count + 10):
-            print(f"stopped: only {written} distinct candidates within budget", file=sys.stderr)
-            write_atomic(out / "manifest.jsonl", "".join(manifest))
-            return 1
-        c = space.sample_candidate(rng, seed=args.seed)
-        if c.hash in seen or not space.within_budget(c):
-            continue
-        seen.add(c.hash)
-        position += 1
-        if (position - 1) % n != i:
-            continue
-        write_atomic(out / f"{c.hash}.arch", print_topology(c.topology, comment=f"seed {args.seed}, #{position}"))
-        manifest.append(json.dumps({"hash": c.hash, "params": c.params, "macs": c.macs, "lineage": {
-            "parent": c.lineage.parent, "mutation": c.lineage.mutation, "seed": c.lineage.seed,
-            "index": position}}) + "\n")
-        written += 1
-        print(f"\rsample: {position}/{args.count} ({written} written)", end="", file=sys.stderr)
-    write_atomic(out / "manifest.jsonl", "".join(manifest))
+    from archdsl.nas.sampling import sample_to_folder
+    progress = lambda pos, written: print(f"\rsample: {pos}/{args.count} ({written} written)", end="", file=sys.stderr)
+    run = sample_to_folder(args.output, space, args.count, args.seed, (i, n), progress)
     print(file=sys.stderr)
+    if run.exhausted:
+        print(f"stopped: only {run.written} distinct candidates within budget", file=sys.stderr)
+        return 1
     return 0

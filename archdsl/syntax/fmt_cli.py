@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from archdsl.diagnostics import ArchError, error
-from archdsl.fileio import write_atomic
+from archdsl.fileio import spec_in_place, write_atomic
 from archdsl.ir.load import read_spec
 
 
@@ -66,7 +66,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         elif args.write:
             if out != text:
                 try:
-                    write_atomic(path, out)
+                    write_atomic(path, out, spec_in_place(text))  # only if unchanged since read
                 except OSError as exc:
                     print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
                     status = 1
