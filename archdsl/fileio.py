@@ -86,7 +86,7 @@ def _empty(folder: Path) -> bool:
 def _safely(ours: Callable[[Path], bool], path: Path) -> bool:
     try:
         return ours(path)
-    except (OSError, ValueError, UnicodeError):
+    except Exception:  # a damaged or foreign file (a bad zip, bad JSON, no access): not one of ours
         return False
 
 

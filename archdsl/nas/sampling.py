@@ -57,11 +57,17 @@ class SampleFolder:
         folder = cls(Path(path), space)
         check_target(path, folder.artifact())
         if folder.path.is_dir():
+            listed = folder.path / MANIFEST
+            order = [json.loads(line)["hash"] for line in listed.read_text("utf-8").splitlines()] \
+                if listed.exists() else []
+            found: dict[str, dict[str, Any]] = {}
             for item in sorted(folder.path.iterdir()):
                 if _DEBRIS.fullmatch(item.name):
                     item.unlink()  # a temp file of a write that was killed (SIGKILL) half way
                 elif item.name != MANIFEST and (entry := entry_of(item)) is not None:
-                    folder.entries[item.stem] = entry
+                    found[item.stem] = entry
+            # The manifest's order first; specs it does not list (a killed run's) after them.
+            folder.entries = {h: found[h] for h in order if h in found} | found
         return folder
 
     def artifact(self) -> Artifact:
@@ -94,7 +100,7 @@ class SampleFolder:
 
 def _line_of(line: str, space: dict[str, Any]) -> bool:
     entry = json.loads(line)
-    return isinstance(entry, dict) and entry.get("space") == space
+    return isinstance(entry, dict) and isinstance(entry.get("hash"), str) and entry.get("space") == space
 
 
 def _sample_spec(path: Path) -> bool:
