@@ -139,8 +139,16 @@ def test_sample_into_an_earlier_sample_merges(work, capsys):
     before = snapshot(out)
     assert main(["sample", "--count", "1", "-o", str(out)]) == 1 and snapshot(out) == before
     assert main(["sample", "--count", "1", "-o", str(work / "ok.arch")]) == 1
+    assert main(["sample", "--count", "1", "-o", str(work / "ok.arch" / "sub")]) == 1
     err = capsys.readouterr().err
-    assert "it is a file; a sample folder" in err and "Traceback" not in err
+    assert "it is a file; a sample folder" in err and "ok.arch is not a directory" in err
+    assert "Traceback" not in err and (work / "ok.arch").read_text() == TINY
+
+
+@pytest.mark.parametrize("batch", ["-1", "0", "100000000000000", "two"])
+def test_an_xla_batch_out_of_range_is_a_usage_error(work, capsys, batch):
+    rc, err = _run(["compile", str(work / "ok.arch"), "--xla", "--batch", batch], capsys)
+    assert rc == 2 and "argument --batch" in err
 
 
 def test_sample_after_a_killed_run_adopts_its_specs(work):
