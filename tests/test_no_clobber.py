@@ -171,6 +171,24 @@ def test_fmt_write_keeps_an_edit_made_after_reading(work):
     assert spec.read_text() == TINY
 
 
+def test_fmt_write_skips_a_file_edited_meanwhile_and_goes_on(work, monkeypatch, capsys):
+    import archdsl.syntax.fmt_cli as fmt_cli
+    a, b = work / "a.arch", work / "b.arch"
+    a.write_text(TINY.replace("  c =", "    c ="))
+    b.write_text(TINY.replace("  c =", "    c ="))
+    real = fmt_cli.format_source
+
+    def editing(text, path):
+        if path == str(a):
+            a.write_text("# saved by an editor meanwhile\n" + text)
+        return real(text, path)
+
+    monkeypatch.setattr(fmt_cli, "format_source", editing)
+    assert main(["fmt", "--write", str(a), str(b)]) == 1
+    assert a.read_text().startswith("# saved by an editor meanwhile") and b.read_text() == TINY
+    assert "cannot write" in capsys.readouterr().err
+
+
 # -- the property: an existing target archdsl did not write survives every writing command -------
 
 contents = st.binary(max_size=300)

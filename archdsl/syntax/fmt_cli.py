@@ -67,6 +67,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             if out != text:
                 try:
                     write_atomic(path, out, spec_in_place(text))  # only if unchanged since read
+                except ArchError as exc:
+                    print(exc.render(), file=sys.stderr)
+                    status = 1
+                    continue
                 except OSError as exc:
                     print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
                     status = 1
