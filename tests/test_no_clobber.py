@@ -278,6 +278,27 @@ def test_sigterm_during_sample_leaves_a_folder_that_agrees(tmp_path):
     assert len(_agrees(out)) >= 3
 
 
+def test_the_highlighted_page_writer_is_guarded_too(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = lambda out: subprocess.run([sys.executable, "-m", "archdsl.editors.pygments_lexer",  # noqa: E731
+                                      str(ROOT / "docs" / "language.md"), "-o", str(out)], env=env,
+                                     capture_output=True, text=True, timeout=60)
+    assert run(tmp_path / "page.html").returncode == 0 and run(tmp_path / "page.html").returncode == 0
+    (tmp_path / "mine.html").write_text("mine")
+    proc = run(tmp_path / "mine.html")
+    assert proc.returncode == 1 and "archdsl did not write" in proc.stderr
+    assert (tmp_path / "mine.html").read_text() == "mine"
+
+
+def test_no_module_moves_or_opens_a_file_for_writing_behind_the_guard():
+    """Renames and `open(..., "w")` live in `archdsl.fileio` only: every other writer must use it."""
+    import re
+    pattern = re.compile(r"os\.replace\(|os\.rename\(|shutil\.move\(|open\([^)]*[\"'][wax]b?[\"']")
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "archdsl").rglob("*.py")
+                 if p.name != "fileio.py" and pattern.search(p.read_text())]
+    assert offenders == []
+
+
 def test_every_writer_names_its_kind():
     """The guard cannot be skipped: the atomic writers take the artifact kind as a required argument."""
     import inspect
