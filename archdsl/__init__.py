@@ -3,28 +3,49 @@
     arch = archdsl.load("specs/spinenet49.arch", {"input_size": 512})
     arch.params, arch.macs, arch.outputs     # checked, without TensorFlow
     model = arch.to_keras()                  # a tf_keras functional model
+
+Names are imported on first use (PEP 562), so `import archdsl` stays cheap and a command loads
+only what it needs (no TensorFlow, Graphviz or NAS code for `check`).
 """
 
-from archdsl.arch import Arch, Row, load
-from archdsl.diagnostics import ArchError, Diagnostic, Span
-from archdsl.ir.graph import ArchGraph
-from archdsl.ir.nodes import Node, Op
-from archdsl.limits import Limits
-from archdsl.lower import load_model, to_keras
-from archdsl.nas.hash import arch_hash as hash  # noqa: A001 (the issue's name; shadows the builtin only here)
-from archdsl.render import render_dot
-from archdsl.syntax.parse import parse
+from __future__ import annotations
 
-__all__ = [
+import importlib
+from typing import Any
+
+from archdsl.diagnostics import ArchError, Diagnostic, Span
+from archdsl.limits import Limits
+
+# public name -> (module, attribute)
+_LAZY = {
     # loading and checking
-    "load", "Arch", "Row", "parse", "Limits",
+    "load": ("archdsl.arch", "load"), "Arch": ("archdsl.arch", "Arch"), "Row": ("archdsl.arch", "Row"),
+    "parse": ("archdsl.syntax.parse", "parse"),
+    # ops: the op library and its extension point
+    "OpDef": ("archdsl.ops.base", "OpDef"), "Param": ("archdsl.ops.base", "Param"),
+    "Shape": ("archdsl.ops.base", "Shape"), "Cost": ("archdsl.ops.base", "Cost"),
+    "register_op": ("archdsl.ops.registry", "register_op"), "get_op": ("archdsl.ops.registry", "get_op"),
     # lowering (imports TensorFlow when called)
-    "to_keras", "load_model", "hash",
+    "to_keras": ("archdsl.lower", "to_keras"), "load_model": ("archdsl.lower", "load_model"),
+    "hash": ("archdsl.nas.hash", "arch_hash"),
     # the IR
-    "ArchGraph", "Node", "Op",
+    "ArchGraph": ("archdsl.ir.graph", "ArchGraph"), "Node": ("archdsl.ir.nodes", "Node"),
     # diagrams
-    "render_dot",
-    # diagnostics
-    "ArchError", "Diagnostic", "Span",
-]
+    "render_dot": ("archdsl.render", "render_dot"),
+}
+
+__all__ = ["ArchError", "Diagnostic", "Span", "Limits", *_LAZY]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'archdsl' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

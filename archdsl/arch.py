@@ -17,11 +17,12 @@ from typing import Any
 
 from archdsl.diagnostics import ArchError, Diagnostic, did_you_mean, error
 from archdsl.ir.elaborate import Elaborator
-from archdsl.ir.expand import Shape
 from archdsl.ir.expr import coerce
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.load import Module, Template, load_module, param_type
+from archdsl.ir.recover import once
 from archdsl.limits import DEFAULT, Limits
+from archdsl.ops.base import Shape
 from archdsl.passes import Cost, State, run_pipeline
 
 
@@ -87,7 +88,7 @@ class Arch:
             ins = g.inputs(node.name)
             orphans = tuple(i for i in ins if g.is_orphan_edge(i, node.name))
             cost = self.costs[node.name]
-            rows.append(Row(node.name, node.op.value, node.level, self.shapes[node.name], cost.params,
+            rows.append(Row(node.name, node.op, node.level, self.shapes[node.name], cost.params,
                             cost.macs, tuple(i for i in ins if i not in orphans), orphans, node.share))
         return rows
 
@@ -147,6 +148,8 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
     if graph is None:
         raise ArchError(elaborator.diags)
     state = run_pipeline(State(graph, limits=limits))
+    # A pass's finding in a template called N times is one finding, with a note for the call.
+    state = replace(state, diagnostics=tuple(once(state.diagnostics, elaborator.calls.values())))
     if state.failed:
         raise ArchError(state.diagnostics)
     return Arch(state, path, overrides, module.sources)

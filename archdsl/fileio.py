@@ -113,8 +113,11 @@ def _parent_writable(dest: str | os.PathLike, target: Path, make_parents: bool) 
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise refuse(dest, f"{ancestor} is not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise refuse(dest, f"{ancestor} is not writable")
+    try:  # tried, not inferred from permission bits: root passes every access check, yet cannot write /proc
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        raise refuse(dest, f"cannot create a file in {ancestor} ({exc.strerror or exc})") from None
 
 
 def _umask() -> int:
@@ -165,11 +168,10 @@ def atomic_path(dest: str | os.PathLike, kind: Artifact, inputs: Iterable[str | 
         try:
             yield tmp
             check_target(dest, kind, inputs)
-            if not kind.directory:
-                if target.exists():
-                    shutil.copymode(target, tmp)
-                else:
-                    os.chmod(tmp, 0o666 & ~_umask())
+            if target.exists():
+                shutil.copymode(target, tmp)
+            else:  # mkstemp and mkdtemp make private (0600, 0700) paths; a result gets the user's umask
+                os.chmod(tmp, (0o777 if kind.directory else 0o666) & ~_umask())
             if kind.directory and target.exists():  # os.replace cannot replace a non-empty directory
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent)) / "old"
                 os.replace(target, old)
@@ -210,11 +212,16 @@ def tail(path: Path, size: int = 4096) -> bytes:
         return f.read(size)
 
 
+# A file inside a folder the calling run made or already checked as its own (`archdsl search`'s
+# store): the folder was guarded, so any file in it may be replaced.
+OWN_FOLDER = Artifact("file in a folder of this run", lambda path: True)
+
+
 def spec_in_place(expected: str) -> Artifact:
     """`fmt --write`: the user's own spec, replaced only while it still holds the text that was read
     (an editor's save in between is not lost)."""
     def unchanged(path: Path) -> bool:
-        from archdsl.ir.load import read_spec
+        from archdsl.ir.read import read_spec
         try:
             return read_spec(path) == expected
         except ArchError:

@@ -26,3 +26,17 @@ def assert_golden(actual: str, golden: Path) -> None:
 def _run_from_root(monkeypatch):
     """Diagnostics print paths relative to the working directory: make it the repository root."""
     monkeypatch.chdir(ROOT)
+
+
+# Folders whose every test carries one marker: when `-m` deselects that marker (the fast suite,
+# `-m "not keras and not parity"`), their modules are not even imported, so the fast suite needs
+# neither TensorFlow nor numpy to be installed.
+_MARKED_DIRS = {"keras": ROOT / "tests" / "keras", "parity": ROOT / "tests" / "parity"}
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    expr = config.getoption("markexpr") or ""
+    for marker, folder in _MARKED_DIRS.items():
+        if f"not {marker}" in expr and collection_path.is_relative_to(folder):
+            return True
+    return None

@@ -63,7 +63,7 @@ def test_graph_differences_sees_a_change(tmp_path):
 def test_unprintable_names_raise():
     b = Builder("odd")
     b.input("x", 8, 8, 3)
-    b.add("a.b.c", n.Op.CONV, 0, n.ConvAttrs(4), ["x"], group="zzz")
+    b.add("a.b.c", "conv", 0, n.ConvAttrs(4), ["x"], group="zzz")
     b.output("0", "a.b.c")
     with pytest.raises(Unprintable):
         b.check().to_text()

@@ -250,7 +250,7 @@ def test_fmt_syntax_error_leaves_the_file_alone(tmp_path, capsys):
         assert main(["fmt", *mode, str(bad)]) == 1
         assert "error: unexpected" in capsys.readouterr().err
         assert bad.read_text() == "arch a( {\n"
-    assert main(["fmt", "--write", str(tmp_path / "missing.arch")]) == 1
+    assert main(["fmt", "--write", str(tmp_path / "missing.arch")]) == 2  # trouble, not a spec error
     assert "no such file" in capsys.readouterr().err
     assert main(["fmt", "--check", "--write", str(bad)]) == 2
 

@@ -156,12 +156,12 @@ def test_render_api_and_jupyter(tmp_path):
     assert re.search(r"subgraph cluster_L3 ", render_dot(arch))
 
 
-def test_no_tensorflow_import():
+def test_no_tensorflow_import(tmp_path):
     import subprocess
     import sys
 
     code = ("import sys, archdsl; from archdsl.cli import main; "
-            f"main(['render', {str(GOLDEN / 'render_tiny.arch')!r}, '-o', '/dev/null.dot']) ; "
+            f"main(['render', {str(GOLDEN / 'render_tiny.arch')!r}, '-o', {str(tmp_path / 'tiny.dot')!r}]) ; "
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().endswith("False")

@@ -17,8 +17,12 @@ from archdsl.diagnostics import ArchError, Span, error
 from archdsl.ir import nodes as n
 from archdsl.ir.expr import coerce, evaluate
 from archdsl.ir.graph import FuseLine, FuseSection
-from archdsl.ir.ops import RESAMPLE_RULES, SIGNATURES, bind
+from archdsl.ir.ops import bind, spelled_op
 from archdsl.ir.resolve import Binding, NodeName, Stub, ref
+from archdsl.ops import bn as bn_op
+from archdsl.ops.base import BuildContext
+from archdsl.ops.registry import get_op
+from archdsl.ops.resample import RULES as RESAMPLE_RULES
 from archdsl.syntax import ast
 
 if TYPE_CHECKING:  # annotations only: elaborate imports this module
@@ -73,41 +77,47 @@ class FuseSections:
             raise ArchError(error("a line in a fuse section needs parents", stmt.span, hint="add `<- a, b`"))
         stages = list(stmt.chain.stages)
         first = stages[0]
-        combine_given = isinstance(first, ast.Stage) and first.op in ("add", "concat", "attention")
+        combine_given = isinstance(first, ast.Stage) and _combines(first.op)
         head = [] if combine_given or len(parents) == 1 else list(fuse.combine.stages if fuse.combine else ())
         if not combine_given and not head and len(parents) > 1:
             head = [ast.Stage("add", (), stmt.span, stmt.span)]
         channels = self._target_channels(stages[1 if combine_given else 0:], frame, level, stmt)
         act = frame.defaults.get("act", {}).get("fn", "relu")
         attrs = _checked(stmt.span, "resample", lambda: n.ResampleAttrs(
-            fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), _bn(frame.defaults)))
+            fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), bn_op.from_defaults(frame.defaults)))
         resampled: list[Binding] = []
         for i, parent in enumerate(parents):
             name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
-            self._add(Stub(name, n.Op.RESAMPLE, [parent], frame.ns.prefix + base, stmt.span,
-                           attrs=attrs, level=level))
+            self._add(Stub(name, "resample", [parent], frame.ns.prefix + base, stmt.span,
+                           attrs=attrs, level=level, origin=n.Origin(frame.ns.scope, base, "resample", (), i)))
             resampled.append(NodeName(name))
         start = len(self.stubs)
-        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt)
+        result = self._chain(tuple(head + stages), resampled, frame, base, None, stmt,
+                             combines=len(head) or int(combine_given))
         made = self.stubs[start:]
-        blocks = [s for s in made if s.op in n.BLOCK_OPS]
+        blocks = [s for s in made if get_op(s.op).composite and get_op(s.op).spelled]
         fuse.blocks.extend(blocks[:1])
         if made:
             fuse.lines.append(FuseLine(made[-1].name, made[0].name, stmt.output))
         return result
 
     def _target_channels(self, stages, frame, level, stmt) -> int:
+        """The width a line's parents are resampled to: the rule's own (`nasfpn(256)`), or the
+        width of the line's first composite stage (a block group), computed from its values."""
         if frame.fuse.rule == "nasfpn":
             return frame.fuse.rule_args["filters"]
         stage = next((s for s in stages if isinstance(s, ast.Stage)), None)
-        if stage is None or stage.op not in ("bottleneck", "residual"):
+        op = spelled_op(stage.op) if stage is not None else None
+        if op is None or not op.composite or op.width is None:
             raise ArchError(error("resample alpha needs a block (bottleneck or residual) after the combine",
                                   stmt.span, hint="the block's width sets the resampled width"))
-        bound = bind(stage, SIGNATURES[stage.op], frame.scope, {}, fill=False)  # as written
-        filters = bound.get("filters") or (frame.widths or {}).get(level)
-        if filters is None:
-            raise ArchError(error(f"no width for L{level}: give the block's filters", stage.span))
-        return 4 * filters if stage.op == "bottleneck" else filters
+        bound = bind(stage, op, frame.scope, {}, fill=False)  # as written
+        try:
+            width = op.width(bound, BuildContext(level, frame.widths, frame.defaults))
+        except ValueError as exc:
+            raise ArchError(error(str(exc), stage.span, hint=getattr(exc, "hint", None))) from None
+        assert width is not None
+        return width
 
 
 def _checked(span: Span, what: str, make):
@@ -118,9 +128,10 @@ def _checked(span: Span, what: str, make):
         raise ArchError(error(f"invalid {what}: {exc}", span)) from None
 
 
-def _bn(defaults: dict) -> n.BatchNormAttrs:
-    d = defaults.get("bn", {})
-    return n.BatchNormAttrs(d.get("momentum", 0.99), d.get("epsilon", 1e-3), d.get("sync", False))
+def _combines(op: str) -> bool:
+    """A line that starts with its own multi-input op (`attention -> ...`) replaces the combine."""
+    definition = spelled_op(op)
+    return definition is not None and definition.max_inputs != 1 and definition.min_inputs > 1
 
 
 def seed_names(bindings: list, span: Span) -> tuple[str, ...]:

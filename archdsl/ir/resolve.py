@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-import networkx as nx
-
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
-from archdsl.ir.graph import ArchGraph
+from archdsl.ir.expr import FAILED, Failed, cascade
+from archdsl.ir.graph import ArchGraph, find_cycle, topological_order
 from archdsl.ir.ops import Bound, make_attrs
+from archdsl.ops.registry import get_op
 from archdsl.syntax import ast
 
 
@@ -29,6 +29,7 @@ class Namespace:
     spans: dict[str, Span] = field(default_factory=dict)
     outputs: dict[int, tuple[Binding, Span]] = field(default_factory=dict)
     call: Span | None = None  # for a template instance: the call that made it
+    scope: tuple[str, ...] = ()  # the template instances it sits in (see `nodes.Origin`)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class NodeName:
     name: str
 
 
-Binding = Union[NodeName, LazyRef, dict, "Record"]
+Binding = Union[NodeName, LazyRef, dict, "Record", Failed]  # FAILED: its line failed
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,17 @@ class Record:
 @dataclass
 class Stub:
     name: str
-    op: n.Op
+    op: str
     inputs: list[Binding]
     group: str
     span: Span
     bound: Bound = field(default_factory=dict)
-    attrs: n.Attrs | None = None  # set for ops whose attrs need no level (input, resample)
+    attrs: Any = None  # set for ops whose attrs need no level (input, resample)
     level: int | None = None  # declared with `at` (or fixed: input, resample)
     share: str | None = None
     defaults: dict = field(default_factory=dict)
     widths: dict | None = None
+    origin: n.Origin | None = None
 
 
 def describe(b: Any) -> str:
@@ -100,6 +102,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
                               hint=did_you_mean(ref.name, list(ns.table) + ["outputs"])))
     if ref.index is not None:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, dict):
             raise ArchError(error(f"`{ref.name}` is {describe(b)}, it cannot be indexed", ref.span))
         if ref.index not in b:
@@ -110,6 +114,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
         b = b[ref.index]
     for name in ref.fields:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, Record) or name not in b.fields:
             raise ArchError(error(f"`{ref.name}` has no field `{name}`", ref.span,
                                   hint=did_you_mean(name, b.fields) if isinstance(b, Record) else None))
@@ -120,6 +126,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
 def node_of(b: Binding, span: Span) -> str:
     """The node a binding names; a family or record where one node is needed is an error."""
     target = deref(b)
+    if target is FAILED:
+        raise cascade()  # its line failed and was reported
     if not isinstance(target, NodeName):
         name = b.name if isinstance(b, LazyRef) else "this"
         raise ArchError(error(f"`{name}` is {describe(target)}; an input must be one node", span,
@@ -168,14 +176,14 @@ def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGr
 
 
 def _topological(stubs, edges, by_name, diags) -> list[str] | None:
-    g = nx.DiGraph()
-    g.add_nodes_from(s.name for s in stubs)
-    g.add_edges_from((src, dst) for dst, srcs in edges.items() for src in srcs)
-    try:
-        cycle = [src for src, _ in nx.find_cycle(g)]
-    except nx.NetworkXNoCycle:
-        index = {s.name: i for i, s in enumerate(stubs)}
-        return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+    names = [s.name for s in stubs]
+    cycle = find_cycle(names, edges.__getitem__)
+    if cycle is None:
+        consumers: dict[str, list[str]] = {name: [] for name in names}
+        for dst, srcs in edges.items():
+            for src in srcs:
+                consumers[src].append(dst)
+        return topological_order(names, edges.__getitem__, consumers.__getitem__)
     shown = " -> ".join(by_name[c].group or c for c in cycle + cycle[:1])
     notes = [Note(f"`{by_name[c].group}` is defined here", by_name[c].span) for c in cycle[1:]]
     diags.append(error(f"cycle: {shown}", by_name[cycle[0]].span, notes=notes,
@@ -183,34 +191,18 @@ def _topological(stubs, edges, by_name, diags) -> list[str] | None:
     return None
 
 
-def _log2(value: int, what: str, span: Span) -> int:
-    if value < 1 or value & (value - 1):
-        raise ArchError(error(f"{what} {value} is not a power of two", span,
-                              hint="levels need strides and factors of 1, 2, 4, 8, ..."))
-    return value.bit_length() - 1
-
-
-def expected_level(op: n.Op, bound: Bound, attrs: n.Attrs | None, in_levels: list[int], span: Span) -> int | None:
-    """The level an op computes from its first input (None where it is declared instead)."""
-    if op in (n.Op.INPUT, n.Op.RESAMPLE) or not in_levels:
+def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span) -> int | None:
+    """The level an op computes from its first input (None where the line declares it instead),
+    by the op's `level_step` rule on its bound values (or on the values its attrs record)."""
+    definition = get_op(op)
+    if not in_levels:
         return None
-    base = in_levels[0]
-    stride = _stride(op, bound, attrs)
-    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
-        return base - _log2(stride, "upsampling factor", span)
-    return base + _log2(stride, "stride", span)
-
-
-def _stride(op: n.Op, bound: Bound, attrs: n.Attrs | None) -> int:
-    if attrs is not None:
-        if isinstance(attrs, n.UpsampleAttrs):
-            return attrs.factor
-        return getattr(attrs, "stride", 1)
-    if op in (n.Op.UPSAMPLE, n.Op.RESIZE):
-        return bound["factor"]
-    if op is n.Op.MAXPOOL:
-        return bound["stride"] or bound["kernel"]
-    return bound.get("stride", 1) or 1
+    values = bound if attrs is None else definition.values_of(attrs)
+    try:
+        step = definition.level_step(values or {})
+    except ValueError as exc:
+        raise ArchError(error(str(exc), span)) from None
+    return None if step is None else in_levels[0] + step
 
 
 def _level(stub: Stub, in_levels: list[int], in_names: list[str]) -> int:
@@ -234,7 +226,7 @@ def _node(stub: Stub, level: int) -> n.Node:
         attrs = make_attrs(stub.op, stub.bound, level=level, widths=stub.widths,
                            defaults=stub.defaults, span=stub.span)
     try:
-        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span)
+        return n.Node(stub.name, stub.op, level, attrs, stub.group, stub.share, stub.span, stub.origin)
     except ValueError as exc:
         raise ArchError(error(f"invalid node `{stub.group}`: {exc}", stub.span)) from None
 

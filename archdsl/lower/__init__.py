@@ -11,8 +11,21 @@ from typing import Any
 from archdsl.lower.names import ir_name, keras_name
 
 
+def require_keras() -> None:
+    """Import TensorFlow and tf-keras, or fail with one clear error saying what to install (the
+    `keras` extra). Called where a command needs them anyway, so the import is not wasted."""
+    try:
+        import tensorflow  # noqa: F401
+        import tf_keras  # noqa: F401
+    except ImportError as exc:
+        from archdsl.diagnostics import ArchError, error
+        raise ArchError(error(f"building a Keras model needs TensorFlow and tf-keras ({exc})",
+                              hint='install them with `pip install "archdsl[keras]"`')) from None
+
+
 def to_keras(arch: Any, batch_size: int | None = None) -> Any:
     """A tf_keras functional Model for `arch` (see `archdsl.lower.keras`)."""
+    require_keras()
     from archdsl.lower.keras import to_keras as lower
     return lower(arch, batch_size=batch_size)
 
@@ -22,8 +35,9 @@ def load_model(path: str, *, trust: bool = False) -> tuple[Any, Any]:
 
     The model is rebuilt from the artifact's verified spec and only its weights are read, so no
     code in the artifact runs; `trust=True` loads the saved Keras model itself (see `artifacts`)."""
+    require_keras()
     from archdsl.lower.artifacts import load_model as load
     return load(path, trust=trust)
 
 
-__all__ = ["to_keras", "load_model", "keras_name", "ir_name"]
+__all__ = ["to_keras", "load_model", "require_keras", "keras_name", "ir_name"]

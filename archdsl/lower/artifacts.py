@@ -47,9 +47,21 @@ SAVEDMODEL = Artifact("SavedModel archdsl compiled", _savedmodel_ours, directory
                       make_parents=True)
 
 
+def artifact_format(out: str) -> str:
+    """What `save` writes at `out`: "keras" for `*.keras`, "savedmodel" for a directory (`OUT/`,
+    or a name without an extension). Any other extension is a ValueError: `x.h5` would otherwise
+    be a SavedModel directory that looks like an HDF5 file."""
+    if out.endswith(("/", os.sep)) or not Path(out).suffix:
+        return "savedmodel"
+    if Path(out).suffix == ".keras":
+        return "keras"
+    raise ValueError(f"cannot tell what to write at {out!r}: use OUT.keras for a Keras file, "
+                     "or OUT/ (or a name without an extension) for a SavedModel directory")
+
+
 def output_kind(out: str) -> Artifact:
-    """`*.keras` is a Keras file; anything else (or a path ending in `/`) a SavedModel folder."""
-    return KERAS if out.endswith(".keras") and not out.endswith(os.sep) else SAVEDMODEL
+    """The artifact kind `save` writes at `out` (see `artifact_format`)."""
+    return KERAS if artifact_format(out) == "keras" else SAVEDMODEL
 
 
 def check_output(out: str, arch: Arch) -> None:

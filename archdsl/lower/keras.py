@@ -1,7 +1,7 @@
 """Lower a checked `Arch` to a tf-keras functional model: the driver.
 
     for step in plan(arch):                      # primitive layers in creation order
-        layer = LOWERINGS[step.op](attrs, name)  # one builder per op kind (ops.py)
+        layer = get_op(step.op).lower(attrs, name)  # each op's own Keras builder
         tensors[step.name] = layer(inputs)
 
 Weight-sharing groups build one layer and call it at every use. Any error raised while building
@@ -19,10 +19,9 @@ import tf_keras
 
 from archdsl.arch import Arch
 from archdsl.diagnostics import ArchError, error
-from archdsl.ir import nodes as n
 from archdsl.lower.names import keras_name
-from archdsl.lower.ops import LOWERINGS
 from archdsl.lower.plan import Step, plan, shared_layers, weighted_units
+from archdsl.ops.registry import get_op
 
 
 def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
@@ -32,11 +31,10 @@ def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
     inputs: dict[str, tf.Tensor] = {}
     steps = list(plan(arch))  # walked again by attach_structure: compute once
     for step in steps:
-        if step.op is n.Op.INPUT:
-            a = step.attrs
-            assert isinstance(a, n.InputAttrs)
-            inputs[step.name] = tensors[step.name] = tf_keras.Input(
-                (a.height, a.width, a.channels), batch_size=batch_size, name=keras_name(step.name))
+        op = get_op(step.op)
+        if op.max_inputs == 0:  # a source: its builder makes the model's input tensor
+            make = op.lower(step.attrs, keras_name(step.name))
+            inputs[step.name] = tensors[step.name] = make(batch_size)
             continue
         tensors[step.name] = _lower_step(arch, step, tensors, shared)
     outputs = _tree(arch.graph.outputs, tensors)
@@ -58,11 +56,11 @@ def _lower_step(arch: Arch, step: Step, tensors: dict[str, tf.Tensor],
     try:
         layer = shared.get(step.share) if step.share else None
         if layer is None:
-            layer = LOWERINGS[step.op](step.attrs, keras_name(step.name))
+            layer = get_op(step.op).lower(step.attrs, keras_name(step.name))
             if step.share:
                 shared[step.share] = layer
         args = [tensors[i] for i in _ordered_inputs(arch, step)]
-        return layer(args if step.op in n.MULTI_INPUT_OPS else args[0])
+        return layer(args if get_op(step.op).max_inputs != 1 else args[0])
     except ArchError:
         raise
     except Exception as exc:  # a Keras/TF complaint: point at the spec line that made the node
@@ -71,18 +69,18 @@ def _lower_step(arch: Arch, step: Step, tensors: dict[str, tf.Tensor],
 
 
 def _ordered_inputs(arch: Arch, step: Step) -> tuple[str, ...]:
-    """Attention takes (coarse, fine): coarse is the input resampled from the higher level,
-    the first one on a tie (Model Garden's `level0 >= level1`)."""
-    if step.op is not n.Op.ATTENTION:
+    """The inputs in the order the op's Keras layer takes them: as written, or by the op's
+    `input_order` over their source levels (where a resample path's input came from)."""
+    order = get_op(step.op).input_order
+    if order is None:
         return step.inputs
     g = arch.graph
 
     def source_level(name: str) -> int:
         node = g.node(name)
-        return g.node(g.inputs(name)[0]).level if node.op is n.Op.RESAMPLE else node.level
+        return g.node(g.inputs(name)[0]).level if get_op(node.op).resampler else node.level
 
-    a, b = step.inputs
-    return (a, b) if source_level(a) >= source_level(b) else (b, a)
+    return tuple(step.inputs[i] for i in order([source_level(i) for i in step.inputs]))
 
 
 def _tree(outputs: Mapping[str, Any], tensors: Mapping[str, tf.Tensor]) -> dict[str, Any]:

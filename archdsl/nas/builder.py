@@ -2,7 +2,7 @@
 
     b = Builder("net")
     image = b.input("image", 640, 640, 3)
-    x = b.add("stem.conv", Op.CONV, 1, ConvAttrs(64, 7, 2), [image])
+    x = b.add("stem.conv", "conv", 1, ConvAttrs(64, 7, 2), [image])
     ...
     b.output("3", x)
     arch = b.check()               # run_pipeline(State(graph)) -> Arch, or ArchError
@@ -37,9 +37,9 @@ class Builder:
         self._sections: list[FuseSection] = []
 
     def input(self, name: str, height: int, width: int, channels: int) -> str:
-        return self.add(name, n.Op.INPUT, 0, n.InputAttrs(height, width, channels), ())
+        return self.add(name, "input", 0, n.InputAttrs(height, width, channels), ())
 
-    def add(self, name: str, op: n.Op, level: int, attrs: n.Attrs, inputs: Sequence[str],
+    def add(self, name: str, op: str, level: int, attrs: object, inputs: Sequence[str],
             group: str | None = None, share: str | None = None) -> str:
         """Add one node fed by `inputs` (in position order); returns its name."""
         self.graph.add_node(n.Node(name, op, level, attrs, group or name, share))
@@ -87,23 +87,23 @@ def build_topology(topology: Topology, name: str = "spinenet") -> ArchGraph:
     b = Builder(name, _params(topology))
     size = p.input_size
     b.input("image", size, size, 3)
-    b.add("stem.conv", n.Op.CONV, 1, n.ConvAttrs(64, 7, 2), ["image"], "stem")
-    b.add("stem.bn", n.Op.BN, 1, BN, ["stem.conv"], "stem")
-    b.add("stem.act", n.Op.ACT, 1, n.ActAttrs(act), ["stem.bn"], "stem")
-    b.add("stem", n.Op.MAXPOOL, 2, n.PoolAttrs(3, 2), ["stem.act"], "stem")
+    b.add("stem.conv", "conv", 1, n.ConvAttrs(64, 7, 2), ["image"], "stem")
+    b.add("stem.bn", "bn", 1, BN, ["stem.conv"], "stem")
+    b.add("stem.act", "act", 1, n.ActAttrs(act), ["stem.bn"], "stem")
+    b.add("stem", "maxpool", 2, n.PoolAttrs(3, 2), ["stem.act"], "stem")
     stem_block = _block("bottleneck", p.width(2), act, p.repeats)
-    b.add("s0", n.Op.BOTTLENECK, 2, stem_block, ["stem"])
-    b.add("s1", n.Op.BOTTLENECK, 2, stem_block, ["s0"])
+    b.add("s0", "bottleneck", 2, stem_block, ["stem"])
+    b.add("s1", "bottleneck", 2, stem_block, ["s0"])
     names = ["s0", "s1"]
     lines = []
     for k, spec in enumerate(topology.blocks):
         line = f"b{k + 1}"
-        level, op = spec.level, n.Op(spec.kind)
+        level, op = spec.level, spec.kind
         channels = topology.channels(k + STEM_BLOCKS)
-        ins = [b.add(f"{line}.in{i}", n.Op.RESAMPLE, level, _resample(channels, act, p.alpha),
+        ins = [b.add(f"{line}.in{i}", "resample", level, _resample(channels, act, p.alpha),
                      [names[parent]], line) for i, parent in enumerate(spec.parents)]
-        b.add(f"{line}.add", n.Op.ADD, level, n.NoAttrs(), ins, line)
-        b.add(f"{line}.act", n.Op.ACT, level, n.ActAttrs(act), [f"{line}.add"], line)
+        b.add(f"{line}.add", "add", level, n.NoAttrs(), ins, line)
+        b.add(f"{line}.act", "act", level, n.ActAttrs(act), [f"{line}.add"], line)
         b.add(line, op, level, _block(spec.kind, p.width(level), act, p.repeats), [f"{line}.act"], line)
         names.append(line)
         lines.append(FuseLine(line, f"{line}.add", spec.output))
@@ -111,9 +111,9 @@ def build_topology(topology: Topology, name: str = "spinenet") -> ArchGraph:
     outputs = {spec.level: f"b{k + 1}" for k, spec in enumerate(topology.blocks) if spec.output}
     for level in range(p.min_level, p.max_level + 1):
         ep = f"endpoint[{level}]"
-        b.add(f"{ep}.conv", n.Op.CONV, level, n.ConvAttrs(p.endpoint_filters), [outputs[level]], ep)
-        b.add(f"{ep}.bn", n.Op.BN, level, BN, [f"{ep}.conv"], ep)
-        b.add(ep, n.Op.ACT, level, n.ActAttrs(act), [f"{ep}.bn"], ep)
+        b.add(f"{ep}.conv", "conv", level, n.ConvAttrs(p.endpoint_filters), [outputs[level]], ep)
+        b.add(f"{ep}.bn", "bn", level, BN, [f"{ep}.conv"], ep)
+        b.add(ep, "act", level, n.ActAttrs(act), [f"{ep}.bn"], ep)
         b.output(str(level), ep)
     return b.build()
 

@@ -36,7 +36,8 @@ class Diff:
             return "equivalent"
         lines = [f"- {x}" for x in self.removed] + [f"+ {x}" for x in self.added]
         lines += [f"~ {a if a == b else f'{a} -> {b}'}: {what}" for a, b, what in self.changed]
-        lines += [f"- edge {s} -> {d}" for s, d in self.edges_removed] + [f"+ edge {s} -> {d}" for s, d in self.edges_added]
+        lines += [f"- edge {s} -> {d}" for s, d in self.edges_removed]
+        lines += [f"+ edge {s} -> {d}" for s, d in self.edges_added]
         lines.append(f"params {self.params_delta:+,}, MACs {self.macs_delta:+,}")
         return "\n".join(lines)
 
@@ -79,8 +80,13 @@ def diff(a, b) -> Diff:
     ea = {(s, t) for s, t, _, _ in ga.edges()}
     eb = {(s, t) for s, t, _, _ in gb.edges()}
     back = {y: x for x, y in match.items()}
-    d.edges_removed = sorted((s, t) for s, t in ea if (match.get(s), match.get(t)) not in eb)
-    d.edges_added = sorted((s, t) for s, t in eb if (back.get(s), back.get(t)) not in ea)
+    # Everything in spec order (the graphs' definition order), as a reader of the spec meets it.
+    pos_a, pos_b = {x: i for i, x in enumerate(na)}, {y: i for i, y in enumerate(nb)}
+    d.changed.sort(key=lambda change: pos_a[change[0]])
+    d.edges_removed = sorted(((s, t) for s, t in ea if (match.get(s), match.get(t)) not in eb),
+                             key=lambda e: (pos_a[e[1]], pos_a[e[0]]))
+    d.edges_added = sorted(((s, t) for s, t in eb if (back.get(s), back.get(t)) not in ea),
+                           key=lambda e: (pos_b[e[1]], pos_b[e[0]]))
     return d
 
 

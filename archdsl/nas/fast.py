@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archdsl.ir import nodes as n
-from archdsl.ir.expand import Shape
 from archdsl.nas import builder as bld
 from archdsl.nas.hash import compound_label, digest_contracted, label_id
-from archdsl.nas.topology import STEM_BLOCKS, Topology, TopologyParams
+from archdsl.nas.topology import KINDS, STEM_BLOCKS, Topology, TopologyParams, block_channels
+from archdsl.ops.base import RuleContext, Shape
+from archdsl.ops.registry import get_op
+from archdsl.ops.rules import shape_of
+from archdsl.passes import rules
 from archdsl.passes.count_costs import node_cost
+from archdsl.passes.rules import Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +42,29 @@ def _shape(p: TopologyParams, level: int, channels: int) -> Shape:
 
 @lru_cache(maxsize=65536)
 def _resample_cost(p: TopologyParams, level: int, channels: int, src_level: int, src_channels: int,
-                   src_bottleneck: bool) -> tuple[int, int]:
-    node = n.Node("r", n.Op.RESAMPLE, level, bld._resample(channels, p.activation, p.alpha), "r")
-    image = Shape(p.input_size, p.input_size, 3)
-    c = node_cost(node, (_shape(p, src_level, src_channels),), _shape(p, level, channels),
-                  parent_block=src_bottleneck, image=image)
+                   src_inner: int) -> tuple[int, int]:
+    node = n.Node("r", "resample", level, bld._resample(channels, p.activation, p.alpha), "r")
+    ctx = RuleContext(level, _image(p), (src_inner,))
+    c = node_cost(node, (_shape(p, src_level, src_channels),), _shape(p, level, channels), ctx)
     return c.params, c.macs
+
+
+def _image(p: TopologyParams) -> Shape:
+    return Shape(p.input_size, p.input_size, 3)
+
+
+def _inner(kind: str, filters: int) -> int:
+    """The width a resample path reading such a block starts from (its op's rule)."""
+    return get_op(kind).inner_width(bld._block(kind, filters, "relu", 1), Shape(1, 1, block_channels(kind, filters)))
 
 
 @lru_cache(maxsize=65536)
 def _block_cost(p: TopologyParams, kind: str, level: int, in_channels: int) -> tuple[int, int]:
     attrs = bld._block(kind, p.width(level), p.activation, p.repeats)
-    node = n.Node("b", n.Op(kind), level, attrs, "b")
-    out = 4 * attrs.filters if kind == "bottleneck" else attrs.filters
-    c = node_cost(node, (_shape(p, level, in_channels),), _shape(p, level, out))
+    node = n.Node("b", kind, level, attrs, "b")
+    ctx = RuleContext(level, _image(p))
+    ins = (_shape(p, level, in_channels),)
+    c = node_cost(node, ins, shape_of(kind, attrs, ins, ctx), ctx)
     return c.params, c.macs
 
 
@@ -66,12 +79,12 @@ def _fixed(p: TopologyParams) -> tuple:
     s1 = costs["s1"].params, costs["s1"].macs
     bn = bld.BN
     labels = {
-        "image": label_id(n.Op.INPUT, 0, n.InputAttrs(p.input_size, p.input_size, 3)),
-        "stem.conv": label_id(n.Op.CONV, 1, n.ConvAttrs(64, 7, 2)),
-        "stem.bn": label_id(n.Op.BN, 1, bn),
-        "stem.act": label_id(n.Op.ACT, 1, n.ActAttrs(p.activation)),
-        "stem": label_id(n.Op.MAXPOOL, 2, n.PoolAttrs(3, 2)),
-        "s": label_id(n.Op.BOTTLENECK, 2, bld._block("bottleneck", p.width(2), p.activation, p.repeats)),
+        "image": label_id("input", 0, n.InputAttrs(p.input_size, p.input_size, 3)),
+        "stem.conv": label_id("conv", 1, n.ConvAttrs(64, 7, 2)),
+        "stem.bn": label_id("bn", 1, bn),
+        "stem.act": label_id("act", 1, n.ActAttrs(p.activation)),
+        "stem": label_id("maxpool", 2, n.PoolAttrs(3, 2)),
+        "s": label_id("bottleneck", 2, bld._block("bottleneck", p.width(2), p.activation, p.repeats)),
     }
     return base, s1, labels
 
@@ -84,68 +97,45 @@ def _trivial(p: TopologyParams) -> Topology:
 
 @lru_cache(maxsize=65536)
 def _endpoint(p: TopologyParams, level: int, src_channels: int) -> tuple:
-    conv = node_cost(n.Node("e", n.Op.CONV, level, n.ConvAttrs(p.endpoint_filters), "e"),
-                     (_shape(p, level, src_channels),), _shape(p, level, p.endpoint_filters))
-    bn = node_cost(n.Node("e", n.Op.BN, level, bld.BN, "e"), (), _shape(p, level, p.endpoint_filters))
-    labels = (label_id(n.Op.CONV, level, n.ConvAttrs(p.endpoint_filters)), label_id(n.Op.BN, level, bld.BN),
-              label_id(n.Op.ACT, level, n.ActAttrs(p.activation), (str(level),)))
+    ctx = RuleContext(level, _image(p))
+    out = _shape(p, level, p.endpoint_filters)
+    conv = node_cost(n.Node("e", "conv", level, n.ConvAttrs(p.endpoint_filters), "e"),
+                     (_shape(p, level, src_channels),), out, ctx)
+    bn = node_cost(n.Node("e", "bn", level, bld.BN, "e"), (out,), out, ctx)
+    labels = (label_id("conv", level, n.ConvAttrs(p.endpoint_filters)), label_id("bn", level, bld.BN),
+              label_id("act", level, n.ActAttrs(p.activation), (str(level),)))
     return conv.params + bn.params, conv.macs + bn.macs, labels
 
 
 @lru_cache(maxsize=65536)
 def _line_labels(p: TopologyParams, kind: str, level: int, channels: int) -> tuple[int, int, int, int]:
-    return (label_id(n.Op.RESAMPLE, level, bld._resample(channels, p.activation, p.alpha)),
-            label_id(n.Op.ADD, level, n.NoAttrs()), label_id(n.Op.ACT, level, n.ActAttrs(p.activation)),
-            label_id(n.Op(kind), level, bld._block(kind, p.width(level), p.activation, p.repeats)))
+    return (label_id("resample", level, bld._resample(channels, p.activation, p.alpha)),
+            label_id("add", level, n.NoAttrs()), label_id("act", level, n.ActAttrs(p.activation)),
+            label_id(kind, level, bld._block(kind, p.width(level), p.activation, p.repeats)))
 
 
-def orphan_edges(t: Topology) -> list[tuple[int, int]]:
-    """Model Garden's orphan rule on a topology: (source index, line index) edges it adds."""
-    blocks = t.blocks
-    p = t.params
-    widths = {lvl: p.width(lvl) for lvl in range(1, 8)}
-    shape = [(2, 4 * widths[2]), (2, 4 * widths[2])] + \
-        [(b.level, (4 if b.kind == "bottleneck" else 1) * widths[b.level]) for b in blocks]
-    net: list[int] = []
-    for b in blocks:
-        for parent in b.parents:
-            if parent < STEM_BLOCKS and parent not in net:
-                net.append(parent)
-    uses = [0] * (len(blocks) + STEM_BLOCKS)
-    out = []
-    for k, b in enumerate(blocks):
-        index = k + STEM_BLOCKS
-        p0, p1 = b.parents
-        uses[p0] += 1
-        uses[p1] += 1
-        if b.output:
-            target = shape[index]
-            for cand in net:
-                if uses[cand] == 0 and shape[cand] == target:
-                    out.append((cand, index))
-                    uses[cand] += 1
-        net.append(index)
-    return out
+def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Model Garden's orphan rule on a topology: (source index, line index) edges it adds.
+    `shape`: each block's (level, channels), if the caller has them."""
+    if shape is None:
+        channels = _table(t.params).channels
+        shape = [(2, channels[t.kind(0), 2])] * STEM_BLOCKS + [(b.level, channels[b.kind, b.level]) for b in t.blocks]
+    lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
+    return [(src, i + STEM_BLOCKS) for src, i in rules.orphan_edges(lines, (), shape.__getitem__)]
 
 
 def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
     """Which blocks reach a kept output (levels min..max); s0 always feeds s1 or a line."""
-    total = len(t.blocks) + STEM_BLOCKS
-    feeds: list[list[int]] = [[] for _ in range(total)]  # index -> its inputs
+    feeds: list[list[int]] = [[] for _ in range(len(t.blocks) + STEM_BLOCKS)]  # index -> its inputs
     for k, b in enumerate(t.blocks):
         feeds[k + STEM_BLOCKS].extend(b.parents)
     for src, dst in orphans:
         feeds[dst].append(src)
     feeds[1].append(0)
     p = t.params
-    live = [False] * total
-    stack = [k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output and p.min_level <= b.level <= p.max_level]
-    while stack:
-        v = stack.pop()
-        if not live[v]:
-            live[v] = True
-            stack.extend(feeds[v])
-    return live
+    roots = [k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output and p.min_level <= b.level <= p.max_level]
+    live = rules.reachable(roots, feeds.__getitem__)
+    return [i in live for i in range(len(feeds))]
 
 
 class _Tables:
@@ -154,8 +144,8 @@ class _Tables:
     def __init__(self, p: TopologyParams):
         self.p = p
         (self.params, self.macs), self.s1_cost, self.fixed = _fixed(p)
-        self.channels = {(kind, lvl): (4 if kind == "bottleneck" else 1) * p.width(lvl)
-                         for kind in ("bottleneck", "residual") for lvl in range(1, 8)}
+        self.channels = {(kind, lvl): block_channels(kind, p.width(lvl)) for kind in KINDS for lvl in range(1, 8)}
+        self.inner = {(kind, lvl): _inner(kind, p.width(lvl)) for kind in KINDS for lvl in range(1, 8)}
         self.line = {key: _line_labels(p, key[0], key[1], c) + _block_cost(p, key[0], key[1], c)
                      for key, c in self.channels.items()}
         f = self.fixed
@@ -167,21 +157,26 @@ class _Tables:
 _tables: dict[TopologyParams, _Tables] = {}
 
 
-def evaluate(t: Topology) -> Evaluation:
-    """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
-    p = t.params
+def _table(p: TopologyParams) -> _Tables:
     tab = _tables.get(p)
     if tab is None:
         tab = _tables[p] = _Tables(p)
+    return tab
+
+
+def evaluate(t: Topology) -> Evaluation:
+    """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
+    p = t.params
+    tab = _table(p)
     fixed = tab.fixed
     params, macs = tab.params, tab.macs
-    orphans = orphan_edges(t)
-    live = live_blocks(t, orphans)
     blocks = t.blocks
-    s_channels = 4 * p.width(2)
+    stem_kind = t.kind(0)
     levels = [2, 2] + [b.level for b in blocks]
-    channels = [s_channels, s_channels] + [tab.channels[b.kind, b.level] for b in blocks]
-    bottleneck = [True, True] + [b.kind == "bottleneck" for b in blocks]
+    channels = [tab.channels[stem_kind, 2]] * 2 + [tab.channels[b.kind, b.level] for b in blocks]
+    orphans = orphan_edges(t, list(zip(levels, channels)))
+    live = live_blocks(t, orphans)
+    inner = [tab.inner[stem_kind, 2]] * 2 + [tab.inner[b.kind, b.level] for b in blocks]
     outs = {b.level: k + STEM_BLOCKS for k, b in enumerate(blocks) if b.output}
     # The hashed graph is the IR's DAG contracted as `hash.contract` does, built directly: every
     # chain with one input and one consumer per link is one vertex (stem; add -> act -> block;
@@ -244,7 +239,7 @@ def evaluate(t: Topology) -> Evaluation:
         r_label, add_label, act_label, block_label, bp, bm = tab.line[b.kind, level]
         add_in = []
         for parent in b.parents:
-            key = (level, c, levels[parent], channels[parent], bottleneck[parent])
+            key = (level, c, levels[parent], channels[parent], inner[parent])
             cost = resample.get(key)
             if cost is None:
                 cost = resample[key] = _resample_cost(p, *key)

@@ -29,23 +29,22 @@ import hashlib
 from array import array
 from collections.abc import Sequence
 
-from archdsl.ir import nodes as n
+from archdsl.ops.registry import get_op
 
 MASK = (1 << 64) - 1
 DIGEST_CHARS = 32  # 128 bits
-ORDERED_OPS = (n.Op.CONCAT, n.Op.ATTENTION)
 MAX_LEAVES = 200_000
 _INDIVIDUALISED = 0x5BD1E995
 
 _labels: dict[tuple, int] = {}
 
 
-def label_id(op: n.Op, level: int, attrs: n.Attrs, keys: tuple[str, ...] = ()) -> int:
+def label_id(op: str, level: int, attrs: object, keys: tuple[str, ...] = ()) -> int:
     """A stable 64-bit id of what a node computes (memoised: attrs are frozen and hashable)."""
     key = (op, level, attrs, keys)
     found = _labels.get(key)
     if found is None:
-        text = f"{op.value}|{level}|{attrs!r}|{','.join(keys)}"
+        text = f"{op}|{level}|{attrs!r}|{','.join(keys)}"
         found = _labels[key] = _stable(text)
     return found
 
@@ -78,7 +77,7 @@ def dag_of(graph) -> tuple[list[int], list[tuple[int, ...]], list[bool]]:
     for i, node in enumerate(graph.nodes()):
         labels.append(label_id(node.op, node.level, node.attrs, tuple(sorted(keys.get(node.name, ())))))
         preds.append(tuple(src for _, src in sorted(ins[i])))
-        ordered.append(node.op in ORDERED_OPS)
+        ordered.append(get_op(node.op).ordered and len(preds[-1]) > 1)
         if node.share is not None:
             shares.setdefault(node.share, []).append(i)
     for members in shares.values():

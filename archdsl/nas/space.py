@@ -23,12 +23,16 @@ is valid (each candidate is checked exactly with the same liveness rule as the f
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from archdsl.arch import Arch
 from archdsl.nas.builder import arch_of
 from archdsl.nas.fast import Evaluation, evaluate, live_blocks, orphan_edges
 from archdsl.nas.topology import KINDS, STEM_BLOCKS, BlockSpec, Topology, TopologyParams
+
+# The kinds of single change `mutate_candidate` draws from (the first word of a mutation's text).
+MUTATIONS = ("level", "kind", "parent", "swap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +180,13 @@ class ScalePermutedSpace:
         return any(kept[j] and levels[j] == levels[j0] and kinds[j] == kinds[j0] for j in range(k, len(levels)))
 
     # ---- mutation
-    def mutate_candidate(self, c: Candidate, rng: random.Random, seed: int | None = None) -> Candidate:
-        """One single change, uniform among the valid ones; records the parent's hash."""
+    def mutate_candidate(self, c: Candidate, rng: random.Random, seed: int | None = None,
+                         operators: Collection[str] | None = None) -> Candidate:
+        """One single change, uniform among the valid ones; records the parent's hash. `operators`
+        restricts the kinds of change to some of `MUTATIONS` (default: all)."""
         changes = self._changes(c.topology)
+        if operators is not None:
+            changes = [ch for ch in changes if ch[0].split(" ", 1)[0] in operators]
         rng.shuffle(changes)
         for what, t in changes:
             new = t()

@@ -10,13 +10,26 @@ levels of the endpoints). Both are plain values: hashable, comparable, cheap to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from archdsl.ir.nodes import ACTIVATIONS
+from archdsl.ops.act import ACTIVATIONS
+from archdsl.ops.base import BuildContext
+from archdsl.ops.registry import get_op
 
 KINDS = ("bottleneck", "residual")
 STEM_BLOCKS = 2  # s0 and s1: parent indices 0 and 1
 BASE_WIDTHS = {1: 32, 2: 64, 3: 128, 4: 256, 5: 256, 6: 256, 7: 256}  # SpineNet's FILTER_SIZE_MAP
 
+
+
+@lru_cache(maxsize=1024)
+def block_channels(kind: str, filters: int) -> int:
+    """Output channels of a block group of `kind` with `filters` (the op's own width rule)."""
+    width = get_op(kind).width
+    assert width is not None
+    out = width({"filters": filters}, BuildContext(0))
+    assert out is not None
+    return out
 
 @dataclass(frozen=True, slots=True)
 class BlockSpec:
@@ -89,11 +102,7 @@ class Topology:
 
     def channels(self, index: int) -> int:
         """Output channels of block `index` (0, 1: the stem bottlenecks)."""
-        if index < STEM_BLOCKS:
-            return 4 * self.params.width(2)
-        b = self.blocks[index - STEM_BLOCKS]
-        w = self.params.width(b.level)
-        return 4 * w if b.kind == "bottleneck" else w
+        return block_channels(self.kind(index), self.params.width(self.level(index)))
 
     def level(self, index: int) -> int:
         return 2 if index < STEM_BLOCKS else self.blocks[index - STEM_BLOCKS].level

@@ -10,13 +10,14 @@ from __future__ import annotations
 from archdsl.passes.base import Cost, Pass, State
 from archdsl.passes.check_levels import CheckLevels
 from archdsl.passes.check_limits import CheckLimits
+from archdsl.passes.check_shares import CheckShares
 from archdsl.passes.check_structure import CheckStructure
 from archdsl.passes.count_costs import CountCosts
 from archdsl.passes.infer_shapes import InferShapes
 from archdsl.passes.merge_orphans import MergeOrphans
 from archdsl.passes.prune_unreachable import PruneUnreachable
 
-_ALL: tuple[type[Pass], ...] = (CheckStructure, CheckLevels, InferShapes, MergeOrphans,
+_ALL: tuple[type[Pass], ...] = (CheckStructure, CheckLevels, InferShapes, CheckShares, MergeOrphans,
                                 PruneUnreachable, CountCosts, CheckLimits)
 REGISTRY: dict[str, type[Pass]] = {}
 for _cls in _ALL:
@@ -24,7 +25,7 @@ for _cls in _ALL:
         raise RuntimeError(f"duplicate pass name {_cls.name!r}")
     REGISTRY[_cls.name] = _cls
 
-DEFAULT_PIPELINE = ("check-structure", "check-levels", "infer-shapes", "merge-orphans",
+DEFAULT_PIPELINE = ("check-structure", "check-levels", "infer-shapes", "check-shares", "merge-orphans",
                     "prune-unreachable", "count-costs", "check-limits")
 
 

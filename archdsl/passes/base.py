@@ -13,21 +13,20 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from archdsl.diagnostics import Diagnostic, Severity
-from archdsl.ir.expand import Shape
 from archdsl.ir.graph import ArchGraph
 from archdsl.limits import DEFAULT, Limits
+from archdsl.ops.base import Cost, RuleContext, Shape
+from archdsl.ops.rules import inner_width
+
+__all__ = ["Cost", "Pass", "State", "rule_context"]
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
-    """Per-node cost. `params` counts weights once per sharing group (at its first member)."""
-
-    params: int = 0
-    trainable: int = 0
-    macs: int = 0
-
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(self.params + other.params, self.trainable + other.trainable, self.macs + other.macs)
+def rule_context(g: ArchGraph, shapes: Mapping[str, Shape], name: str) -> RuleContext:
+    """What an op's rules see of node `name`'s surroundings: its level, the image's shape and each
+    input's inner width (read from the producers' definitions)."""
+    image = shapes[g.input_names()[0]]
+    inner = tuple(inner_width(g.node(i).op, g.node(i).attrs, shapes[i]) for i in g.inputs(name))
+    return RuleContext(g.node(name).level, image, inner)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archdsl.diagnostics import ArchError, Note, error
-from archdsl.ir.nodes import MULTI_INPUT_OPS
 from archdsl.ir.resolve import expected_level
+from archdsl.ops.registry import get_op
 from archdsl.passes.base import Pass, State
 
 
@@ -20,10 +20,10 @@ class CheckLevels(Pass):
         g, diags = state.graph, []
         for node in g.nodes():
             ins = [g.node(i) for i in g.inputs(node.name)]
-            if node.op in MULTI_INPUT_OPS:
+            if get_op(node.op).max_inputs != 1 and len(ins) > 1:  # a combine: one level in
                 odd = [i for i in ins if i.level != ins[0].level]
                 if odd:
-                    verb = "adds" if node.op.value == "add" else "combines"
+                    verb = "adds" if node.op == "add" else "combines"
                     diags.append(error(
                         f"`{node.group}` {verb} L{ins[0].level} and L{odd[0].level} without a resample",
                         node.span, node=node.name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archdsl.diagnostics import error
-from archdsl.ir.nodes import MULTI_INPUT_OPS, Op
+from archdsl.ops.registry import get_op
 from archdsl.passes.base import Pass, State
 
 
@@ -29,15 +29,9 @@ class CheckStructure(Pass):
         if cycle:
             diags.append(error("cycle: " + " -> ".join(cycle + cycle[:1]), g.node(cycle[0]).span, node=cycle[0]))
         for node in g.nodes():
-            count = len(g.inputs(node.name))
-            if node.op is Op.INPUT:
-                wanted = count == 0
-            elif node.op in MULTI_INPUT_OPS:
-                wanted = count >= 2 or (node.op is Op.ADD and count >= 1)
-            else:
-                wanted = count == 1
-            if not wanted:
-                diags.append(error(f"`{node.name}` ({node.op}) has {count} input(s)", node.span, node=node.name))
+            problem = get_op(node.op).arity_problem(len(g.inputs(node.name)))
+            if problem:
+                diags.append(error(f"`{node.name}` ({node.op}) {problem}", node.span, node=node.name))
         for _, name in g.output_items():
             if name not in g:
                 diags.append(error(f"output `{name}` is not a node of the graph", node=name))

@@ -1,22 +1,17 @@
 """infer-shapes: the height, width and channels of every node for the spec's input, before any
-TensorFlow import. Spatial sizes follow TF 'same' padding (ceil division by the stride); composite
-nodes take the shape of their expansion (`archdsl.ir.expand`), so a resample path's real output is
-checked against its level. The input must be divisible by 2**(deepest level), as Model Garden
-assumes when it plans resampling by integer factors."""
+TensorFlow import, by each op's `shape` rule (`archdsl.ops`). Spatial sizes follow TF 'same'
+padding (ceil division by the stride); a composite's rule checks its expansion (a resample path's
+real output is checked against its level). The input must be divisible by 2**(deepest level), as
+Model Garden assumes when it plans resampling by integer factors."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from archdsl.diagnostics import Note, error
-from archdsl.ir import nodes as n
-from archdsl.ir.expand import Shape, expand
-from archdsl.passes.base import Pass, State
-
-
-def level_shape(input_shape: Shape, level: int, channels: int) -> Shape:
-    return Shape(math.ceil(input_shape.height / 2**level), math.ceil(input_shape.width / 2**level), channels)
+from archdsl.ops.base import RuleContext, Shape
+from archdsl.ops.rules import shape_of
+from archdsl.passes.base import Pass, State, rule_context
 
 
 @dataclass(frozen=True)
@@ -26,62 +21,26 @@ class InferShapes(Pass):
     def run(self, state: State) -> State:
         g = state.graph
         image = g.node(g.input_names()[0])
-        a = image.attrs
-        assert isinstance(a, n.InputAttrs)
+        image_shape = shape_of(image.op, image.attrs, (), RuleContext(0, Shape(1, 1, 1)))
         top = max(node.level for node in g.nodes())
-        if a.height % 2**top or a.width % 2**top:
+        if image_shape.height % 2**top or image_shape.width % 2**top:
             deepest = next(node for node in g.nodes() if node.level == top)
+            h, w = image_shape.height, image_shape.width
             return state.with_diagnostics([error(
-                f"input {a.height}x{a.width} is not divisible by 2^{top} = {2**top}", image.span,
+                f"input {h}x{w} is not divisible by 2^{top} = {2**top}", image.span,
                 notes=[Note(f"`{deepest.group}` reaches L{top}", deepest.span)],
-                hint=f"use a multiple of {2**top}, e.g. {2**top * max(1, round(a.width / 2**top))}")])
-        shapes: dict[str, Shape] = {}
-        diags = []
+                hint=f"use a multiple of {2**top}, e.g. {2**top * max(1, round(w / 2**top))}")])
+        shapes: dict[str, Shape] = {image.name: image_shape}
         for name in g.topo_order():
             node = g.node(name)
+            if name == image.name:
+                continue
             ins = [shapes[i] for i in g.inputs(name)]
-            shape, problem = _shape(node, ins, g, Shape(a.height, a.width, a.channels))
-            if problem:
+            try:
+                shapes[name] = shape_of(node.op, node.attrs, ins, rule_context(g, shapes, name))
+            except ValueError as exc:
                 first = g.node(g.inputs(name)[0])
-                diags.append(error(f"`{node.group}`: {problem}", node.span, node=name,
-                                   notes=[Note(f"first input `{first.name}` is defined here", first.span)]))
-                return state.with_diagnostics(diags)
-            shapes[name] = shape
-        return replace(state, shapes=shapes).with_diagnostics(diags)
-
-
-def _shape(node: n.Node, ins: list[Shape], g, image: Shape) -> tuple[Shape, str | None]:
-    a = node.attrs
-    if isinstance(a, n.InputAttrs):
-        return Shape(a.height, a.width, a.channels), None
-    first = ins[0]
-    if node.op in (n.Op.ADD, n.Op.ATTENTION):
-        odd = [s for s in ins if s != first]
-        if odd:
-            return first, f"{node.op} of different shapes: {first} and {odd[0]}"
-        return first, None
-    if node.op is n.Op.CONCAT:
-        if any((s.height, s.width) != (first.height, first.width) for s in ins):
-            return first, "concat of different spatial sizes: " + ", ".join(str(s) for s in ins)
-        return Shape(first.height, first.width, sum(s.channels for s in ins)), None
-    if isinstance(a, n.ConvAttrs):
-        if not a.depthwise and first.channels % a.groups:
-            return first, f"{first.channels} input channels do not split into {a.groups} groups"
-        out = n.out_channels(node, (first.channels,))
-        return Shape(math.ceil(first.height / a.stride), math.ceil(first.width / a.stride), out), None
-    if isinstance(a, n.PoolAttrs):
-        return Shape(math.ceil(first.height / a.stride), math.ceil(first.width / a.stride), first.channels), None
-    if isinstance(a, n.UpsampleAttrs):  # nearest `upsample` and bilinear `resize`
-        return Shape(first.height * a.factor, first.width * a.factor, first.channels), None
-    if node.op is n.Op.GLOBAL_POOL:
-        return Shape(1, 1, first.channels), None
-    if node.op in n.BLOCK_OPS:
-        return expand(node, (first,))[-1].shape, None
-    if node.op is n.Op.RESAMPLE:
-        target = level_shape(image, node.level, n.out_channels(node, ()))
-        parent = g.node(g.inputs(node.name)[0])
-        got = expand(node, (first,), parent_block=parent.op is n.Op.BOTTLENECK, target=target)[-1].shape
-        if got != target:
-            return got, f"resampling {first} to L{node.level} gives {got}, not {target}"
-        return got, None
-    return first, None  # bn, act, identity, drop_path
+                return state.with_diagnostics([error(
+                    f"`{node.group}`: {exc}", node.span, node=name, hint=getattr(exc, "hint", None),
+                    notes=[Note(f"first input `{first.name}` is defined here", first.span)])])
+        return replace(state, shapes=shapes)

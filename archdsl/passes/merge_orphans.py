@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.nodes import NoAttrs, Node, Op
+from archdsl.ir.nodes import NoAttrs, Node
 from archdsl.passes.base import Pass, State
+from archdsl.passes.rules import Line, orphan_edges
 
 
 @dataclass(frozen=True)
@@ -33,32 +34,17 @@ class MergeOrphans(Pass):
         g = state.graph.copy()
         shapes = dict(state.shapes)
         for section in sections:
-            line_nodes = {line.node for line in section.lines}
-            resamples = {line.combine: g.inputs(line.combine) for line in section.lines}
-            # Model Garden's `net`: the section's inputs (in first-use order), then its lines.
-            net: list[str] = list(section.seeds)
-            for line in section.lines:
-                for r in resamples[line.combine]:
-                    for parent in g.inputs(r):
-                        if parent not in net and parent not in line_nodes:
-                            net.append(parent)
-            uses = {name: 0 for name in net + [line.node for line in section.lines]}
-            for line in section.lines:
-                target = state.shapes[line.combine]
-                for r in resamples[line.combine]:
-                    for parent in g.inputs(r):
-                        uses[parent] = uses.get(parent, 0) + 1
-                if line.output:
-                    into = line.combine
-                    for cand in net:
-                        if uses.get(cand, 0) == 0 and shapes[cand] == target:
-                            if g.node(into).op is not Op.ADD:
-                                into = _add_after(g, into)
-                                shapes[into] = target
-                            # Shown by `check --table` and the printed IR, not as a warning.
-                            g.add_edge(cand, into, len(g.inputs(into)), orphan=True)
-                            uses[cand] = uses.get(cand, 0) + 1
-                net.append(line.node)
+            # a line reads its parents through its resample paths
+            lines = [Line(line.node, tuple(p for r in g.inputs(line.combine) for p in g.inputs(r)), line.output,
+                          shapes[line.combine]) for line in section.lines]
+            into = {line.combine: line.combine for line in section.lines}
+            for cand, i in orphan_edges(lines, section.seeds, shapes.__getitem__):
+                combine = section.lines[i].combine
+                if g.node(into[combine]).op != "add":  # orphans are summed in
+                    into[combine] = _add_after(g, into[combine])
+                    shapes[into[combine]] = shapes[combine]
+                # Shown by `check --table` and the printed IR, not as a warning.
+                g.add_edge(cand, into[combine], len(g.inputs(into[combine])), orphan=True)
         return replace(state, graph=g, shapes=shapes)
 
 
@@ -67,7 +53,8 @@ def _add_after(g: ArchGraph, combine: str) -> str:
     node = g.node(combine)
     name = f"{node.group}.merge"
     consumers = [(dst, pos) for src, dst, pos, _ in g.edges() if src == combine]
-    g.add_node(Node(name, Op.ADD, node.level, NoAttrs(), node.group, span=node.span))
+    origin = None if node.origin is None else replace(node.origin, role="merge", iteration=(), index=0)
+    g.add_node(Node(name, "add", node.level, NoAttrs(), node.group, span=node.span, origin=origin))
     for dst, pos in consumers:
         g.remove_edge(combine, dst)
         g.add_edge(name, dst, pos)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from archdsl.diagnostics import warning
 from archdsl.passes.base import Pass, State
+from archdsl.passes.rules import reachable
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class PruneUnreachable(Pass):
 
     def run(self, state: State) -> State:
         g = state.graph
-        keep = g.ancestors([name for _, name in g.output_items()])
+        keep = reachable([name for _, name in g.output_items()], g.inputs)
         dead = [node for node in g.nodes() if node.name not in keep]
         if not dead:
             return state
@@ -28,12 +29,12 @@ class PruneUnreachable(Pass):
             groups.setdefault(node.group, []).append(node)
         diags = []
         for group, members in groups.items():
-            if any(m.op.value == "input" for m in members):
+            if any(m.op == "input" for m in members):
                 continue
             span = next((m.span for m in members if m.name == group), members[0].span)
             diags.append(warning(f"`{group}` reaches no output and is pruned ({len(members)} node"
                                  f"{'s' if len(members) > 1 else ''})", span, node=group))
         pruned = g.copy()
-        pruned.remove_nodes([node.name for node in dead if node.op.value != "input"])
+        pruned.remove_nodes([node.name for node in dead if node.op != "input"])
         shapes = {k: v for k, v in state.shapes.items() if k in pruned}
         return replace(state, graph=pruned, shapes=shapes).with_diagnostics(diags)

@@ -2,7 +2,7 @@
 
 Two views of the same IR. `blocks` draws one box per statement (an IR node's `group`: b3's
 resamples, add, act and block group are one box `b3`); `layers` draws every IR node, with block
-groups and resample paths expanded into the primitive layers of `archdsl.ir.expand`. In both, a
+groups and resample paths expanded into the primitive layers their ops' `expand` lists. In both, a
 weight-sharing group is one box that lists the levels it serves, so a RetinaNet tower is drawn once,
 not once per level. Nothing here knows Graphviz; `archdsl.render.dot` styles and lays it out.
 """
@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archdsl.ir import nodes as n
-from archdsl.ir.expand import Layer, Shape, expand
+from archdsl.ops.base import Layer, Shape
+from archdsl.ops.registry import get_op
+from archdsl.ops.rules import layers_of
+from archdsl.passes.base import rule_context
 
 DETAILS = ("blocks", "layers")
 
@@ -91,29 +94,20 @@ def resample_label(src_level: int, dst_level: int) -> str:
     return f"{arrow}×{2 ** abs(dst_level - src_level)}"
 
 
-def describe(op: n.Op, attrs: n.Attrs) -> str:
-    """A short op description: `conv 3×3/2 64`, `maxpool 3×3/2`, `bottleneck ×3`."""
-    if isinstance(attrs, n.ConvAttrs):
-        stride = f"/{attrs.stride}" if attrs.stride > 1 else ""
-        kind = "dwconv" if attrs.depthwise else "conv"
-        return f"{kind} {attrs.kernel}×{attrs.kernel}{stride} {attrs.filters}"
-    if isinstance(attrs, n.PoolAttrs):
-        return f"maxpool {attrs.size}×{attrs.size}/{attrs.stride}"
-    if isinstance(attrs, n.UpsampleAttrs):
-        return f"upsample ×{attrs.factor}"
-    if isinstance(attrs, n.BlockAttrs):
-        return f"{op}" + (f" ×{attrs.repeats}" if attrs.repeats > 1 else "")
-    if isinstance(attrs, n.ActAttrs):
-        return attrs.fn
-    if isinstance(attrs, n.ResampleAttrs):
-        return f"resample {attrs.rule}" + (f"({attrs.alpha:g})" if attrs.rule == "alpha" else "")
-    return str(op)
+def describe(op: str, attrs: object) -> str:
+    """A short op description, the op's own label: `conv 3×3/2 64`, `maxpool 3×3/2`, `bottleneck ×3`."""
+    return get_op(op).describe(attrs)
 
 
-def instance_of(group: str) -> str | None:
-    """The composite instance a statement belongs to: `backbone` for `backbone.c[3]`, else None."""
-    head, dot, _ = group.partition(".")
-    return head if dot and "[" not in head else None
+def scope_of(node: n.Node) -> tuple[str, ...]:
+    """The template instances a node sits in (its typed origin; builder-made nodes: none)."""
+    return node.origin.scope if node.origin is not None else ()
+
+
+def instance_of(node: n.Node) -> str | None:
+    """The composite instance a node belongs to: `backbone` for `backbone.c[3]`, else None."""
+    scope = scope_of(node)
+    return scope[0] if scope else None
 
 
 def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
@@ -126,19 +120,19 @@ def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
     g = arch.graph
     instances: list[str] = []
     for node in g.nodes():
-        inst = instance_of(node.group)
+        inst = instance_of(node)
         if inst is not None and inst not in instances:
             instances.append(inst)
     lines = [line for s in g.sections for line in s.lines if line.node in g]  # pruned lines are gone
     if instances:  # a composite: only the backbone's fuse sections make a body (NAS-FPN is a decoder)
-        lines = [x for x in lines if instance_of(g.node(x.node).group) == instances[0]]
+        lines = [x for x in lines if instance_of(g.node(x.node)) == instances[0]]
     body = {g.node(line.node).group for line in lines}
     firsts = [line.combine for line in lines[:1] if line.combine in g]
     before = {g.node(x).group for x in g.ancestors(firsts)} if firsts else set()
     section: dict[str, str] = {}
     for node in g.nodes():
-        group, inst = node.group, instance_of(node.group)
-        if node.op is n.Op.INPUT:
+        group, inst = node.group, instance_of(node)
+        if node.op == "input":
             section[group] = "input"
         elif node.share is not None:
             section[group] = "head"
@@ -153,16 +147,26 @@ def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
         else:
             section.setdefault(group, "decoder" if body else "body")
     stage = {}
+    scopes = {node.group: scope_of(node) for node in g.nodes()}
     for group, sec in section.items():
-        inst = instance_of(group)
-        stage[group] = "input" if sec == "input" else group.rsplit(".", 1)[0] if inst is not None else SECTIONS[sec]
+        stage[group] = "input" if sec == "input" else ".".join(scopes[group]) if scopes[group] else SECTIONS[sec]
     return section, stage
 
 
-def short_title(group: str) -> str:
+def short_title(node: n.Node) -> str:
     """A statement's name inside its stage: `c[3]` for `backbone.c[3]`, `n5` for
     `decoder.cell[2].n5` (the stage caption says `backbone`, `decoder.cell[2]`)."""
-    return group.rsplit(".", 1)[1] if instance_of(group) is not None else group
+    return node.origin.statement if node.origin is not None and node.origin.scope else node.group
+
+
+def _local(name: str, node: n.Node, *, scope: bool = False) -> str:
+    """A layer's display name inside its statement's box (the text after the statement's name),
+    or with `scope`, a share group's inside the node's template instance."""
+    if scope:
+        prefix = ".".join(scope_of(node)) + "." if scope_of(node) else ""
+        return name[len(prefix):] if name.startswith(prefix) else name
+    prefix = node.group + "."
+    return name[len(prefix):] if name.startswith(prefix) else short_title(node)
 
 
 def _outputs(arch) -> tuple[set[str], set[str]]:
@@ -187,10 +191,10 @@ def _main(members: list[n.Node], group: str) -> n.Node:
 
 
 def _kind(members: list[n.Node], main: n.Node) -> str:
-    if main.op in n.BLOCK_OPS:
+    main_op = get_op(main.op)
+    if main_op.composite and main_op.in_summary:  # a block group says it all
         return describe(main.op, main.attrs)
-    skip = (n.Op.BN, n.Op.ACT, n.Op.RESAMPLE, n.Op.INPUT)
-    parts = [describe(m.op, m.attrs) for m in members if m.op not in skip]
+    parts = [describe(m.op, m.attrs) for m in members if get_op(m.op).in_summary]
     if len(parts) > 1 and len(set(parts)) == 1:  # a `repeat`: 4× conv 3×3 256
         return f"{len(parts)}× {parts[0]}"
     return " → ".join(parts) if parts else describe(main.op, main.attrs)
@@ -217,7 +221,7 @@ def _blocks(arch) -> Diagram:
     for group, members in groups.items():
         main = _main(members, group)
         out = "model" if any(m.name in model_out for m in members) else "feature" if main.name in feature_out else ""
-        d.boxes[group] = Box(group, short_title(group), _kind(members, main), (main.level,),
+        d.boxes[group] = Box(group, short_title(main), _kind(members, main), (main.level,),
                              hwc(shapes[main.name]), section[group], out, stage=stage[group])
     for key, names in merged.items():
         if len(names) < 2:
@@ -280,7 +284,7 @@ def _layers(arch) -> Diagram:
     box_of = {m.name: f"shared({key})" for key, members in shared.items() if len(members) > 1 for m in members}
     for group, members in groups.items():
         main = _main(members, group)
-        d.clusters[group] = f"{short_title(group)}: {_kind(members, main)}"
+        d.clusters[group] = f"{short_title(main)}: {_kind(members, main)}"
     lane = {group: _main(members, group).level for group, members in groups.items()}
     column: dict[str, str] = {}  # group -> its current sub-column key
 
@@ -292,10 +296,9 @@ def _layers(arch) -> Diagram:
         if node.name in box_of:
             _add_shared(d, box_of[node.name], shared[node.share], shapes, out, stage[group])
             column.pop(group, None)
-        elif node.op in n.BLOCK_OPS or node.op is n.Op.RESAMPLE:
-            parent_block = node.op is n.Op.RESAMPLE and g.node(ins[0]).op is n.Op.BOTTLENECK
-            layers = expand(node, tuple(shapes[i] for i in ins), parent_block=parent_block,
-                            target=shapes[node.name])
+        elif get_op(node.op).composite:
+            layers = layers_of(node.op, node.name, node.attrs, tuple(shapes[i] for i in ins),
+                               rule_context(g, shapes, node.name))
             column[group] = node.name
             _add_layers(d, node, layers, lane[group], cell)
             column.pop(group)
@@ -306,7 +309,7 @@ def _layers(arch) -> Diagram:
             continue
         else:
             key = column.setdefault(group, node.name)
-            title = node.name[len(group) + 1:] if node.name.startswith(group + ".") else short_title(node.name)
+            title = _local(node.name, node)
             d.boxes[node.name] = Box(node.name, title, describe(node.op, node.attrs), (lane[group],),
                                      hwc(shapes[node.name]), column=key, **cell)
         dst = box_of.get(node.name, node.name)
@@ -329,15 +332,14 @@ def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str
         return
     first = members[0]
     levels = tuple(sorted({m.level for m in members}))
-    d.boxes[box_id] = Box(box_id, f"{short_title(first.share)} (shared)", describe(first.op, first.attrs), levels,
+    d.boxes[box_id] = Box(box_id, f"{_local(first.share or '', first, scope=True)} (shared)", describe(first.op, first.attrs), levels,
                           f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out,
                           stage=stage)
 
 
 def _add_layers(d: Diagram, node: n.Node, layers: tuple[Layer, ...], lane: int, cell: dict) -> None:
-    prefix = node.group + "."
     for layer in layers:
-        short = layer.name[len(prefix):] if layer.name.startswith(prefix) else short_title(layer.name)
+        short = _local(layer.name, node)
         out = cell["output"] if layer.name == node.name else ""
         d.boxes[layer.name] = Box(layer.name, short, describe(layer.op, layer.attrs), (lane,), hwc(layer.shape),
                                   cell["section"], out, node.group, cell["stage"], node.name)

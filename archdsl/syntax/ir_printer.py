@@ -29,10 +29,22 @@ from dataclasses import dataclass, field
 
 from archdsl.ir import nodes as n
 from archdsl.ir.graph import ArchGraph, FuseSection
+from archdsl.ir.ops import spelled_op
+from archdsl.ops.base import spell
+from archdsl.ops.registry import get_op
 
 INDENT = "  "
-_COMBINE_OPS = (n.Op.ADD, n.Op.CONCAT, n.Op.ATTENTION)
-_BN_DEFAULT = n.BatchNormAttrs()
+
+
+def _combines(op: str) -> bool:
+    definition = spelled_op(op)
+    return definition is not None and definition.max_inputs != 1 and definition.min_inputs > 1
+
+
+def _block(op: str) -> bool:
+    """A composite a line writes (a block group), as opposed to the resample paths it implies."""
+    definition = get_op(op)
+    return definition.composite and definition.spelled
 
 
 class Unprintable(ValueError):
@@ -59,42 +71,28 @@ def _str(s: str) -> str:
 
 
 def _stage(node: n.Node, share: str | None) -> str:
-    """One op with all its arguments written out (defaults omitted), in `conv 3x3 /2 64` form."""
-    a, op = node.attrs, node.op
-    args: list[str] = []
-    if isinstance(a, n.ConvAttrs):
-        args = [f"{a.kernel}x{a.kernel}"] + ([f"/{a.stride}"] if a.stride != 1 else []) + [str(a.filters)]
-        args += ["bias"] if a.bias else []
-        args += [f"groups={a.groups}"] if a.groups != 1 else []
-        args += ["depthwise"] if a.depthwise else []
-        args += [f"init={_str(a.kernel_init)}"] if a.kernel_init != "variance_scaling" else []
-        args += [f"bias_init={_num(a.bias_init)}"] if a.bias_init != 0.0 else []
-        args += [f"share={_str(share)}"] if share is not None else []
-    elif share is not None:
-        raise Unprintable(f"`{node.name}`: only convs can share weights in `.arch` text")
-    elif isinstance(a, n.BatchNormAttrs):
-        args = [f"momentum={_num(a.momentum)}", f"epsilon={_num(a.epsilon)}"] + (["sync=true"] if a.sync else [])
-        if a == _BN_DEFAULT:
-            args = []
-    elif isinstance(a, n.ActAttrs):
-        args = [a.fn]
-    elif isinstance(a, n.PoolAttrs):
-        args = [f"{a.size}x{a.size}", f"/{a.stride}"]
-    elif isinstance(a, n.UpsampleAttrs):
-        args = [str(a.factor)]
-    elif isinstance(a, n.BlockAttrs):
-        args = [str(a.filters)] + ([f"/{a.stride}"] if a.stride != 1 else [])
-        args += [f"repeats={a.repeats}"] if a.repeats != 1 else []
-        args += [f"drop_rate={_num(a.drop_rate)}"] if a.drop_rate else []
-    elif op not in (n.Op.ADD, n.Op.CONCAT, n.Op.ATTENTION, n.Op.GLOBAL_POOL, n.Op.IDENTITY):
-        raise Unprintable(f"`{node.name}`: a {op} node cannot be written in `.arch` text")
-    return " ".join([op.value] + args)
+    """One op with its arguments written out (defaults omitted), in `conv 3x3 /2 64` form, as the
+    op's signature spells them."""
+    op = get_op(node.op)
+    if not op.spelled:
+        raise Unprintable(f"`{node.name}`: a {node.op} node cannot be written in `.arch` text")
+    if share is not None and op.param("share") is None:
+        raise Unprintable(f"`{node.name}`: {node.op} cannot share weights in `.arch` text")
+    # A bare `bn` would take the `defaults bn(...)` this printer writes for blocks: spell it out.
+    explicit = node.op == "bn" and node.attrs != n.BatchNormAttrs()
+    try:
+        args = spell(op, node.attrs, explicit=explicit)
+    except ValueError as exc:
+        raise Unprintable(f"`{node.name}`: {exc}") from None
+    args += [f"share={_str(share)}"] if share is not None else []
+    return " ".join([node.op] + args)
 
 
 def _context(node: n.Node) -> tuple[str, n.BatchNormAttrs] | None:
-    """The `defaults act(..), bn(..)` a block or resample node was made under (None: any)."""
+    """The `defaults act(..), bn(..)` a composite node was made under (None: any): the fields its
+    op's `make_attrs` filled from those defaults."""
     a = node.attrs
-    if isinstance(a, (n.BlockAttrs, n.ResampleAttrs)):
+    if get_op(node.op).composite and hasattr(a, "activation") and hasattr(a, "bn"):
         return a.activation, a.bn
     return None
 
@@ -170,7 +168,7 @@ def _elaborated_names(items: list, base: str) -> list[tuple[str, n.Node, str]]:
         if i == len(flat) - 1:
             out.append((base, node, tag))
             continue
-        name, k = f"{base}.{tag}{node.op.value}", 1
+        name, k = f"{base}.{tag}{node.op}", 1
         candidate = name
         while candidate in used:
             k += 1
@@ -462,7 +460,7 @@ class _Printer:
     def statement(self, scope: _Scope, stmt: _Stmt) -> str:
         first = stmt.nodes[0]
         base = _split(stmt.group)[1]
-        if first.op is n.Op.INPUT:
+        if first.op == "input":
             a = first.attrs
             if len(stmt.nodes) != 1 or scope is not self.root:
                 raise Unprintable(f"input `{first.name}` inside a template instance")
@@ -480,7 +478,7 @@ class _Printer:
         lines, heads, rows = [], [], []
         rule_args: set = set()
         for stmt in stmts:
-            resamples = [x for x in stmt.nodes if x.op is n.Op.RESAMPLE]
+            resamples = [x for x in stmt.nodes if get_op(x.op).resampler]
             rest = stmt.nodes[len(resamples):]
             if [x.name for x in resamples] != [f"{stmt.group}.in{i}" for i in range(len(resamples))] or not rest:
                 raise Unprintable(f"fuse line `{stmt.group}` is not resamples then a chain")
@@ -490,7 +488,7 @@ class _Printer:
             self.check_chain(rest)
             if self.inputs(rest[0].name) != tuple(x.name for x in resamples):
                 raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
-            block_at = next((i for i, x in enumerate(rest) if x.op in n.BLOCK_OPS), len(rest))
+            block_at = next((i for i, x in enumerate(rest) if _block(x.op)), len(rest))
             head = stages[:block_at] if sec.rule == "alpha" and len(resamples) > 1 else []
             if len(stages) != len(rest) and sec.rule == "alpha":
                 raise Unprintable(f"fuse line `{stmt.group}`: a repeat in a resample-alpha line")
@@ -513,7 +511,7 @@ class _Printer:
         lines.append(f"{pad}fuse {', '.join(clauses)} {{")
         for (stmt, stages, parents, output), head in zip(rows, heads):
             if len(parents) == 1 or head != combine:  # one parent: no combine; or its own combine op
-                if len(parents) > 1 and not (len(head) <= 1 and stmt.nodes[len(parents)].op in _COMBINE_OPS):
+                if len(parents) > 1 and not (len(head) <= 1 and _combines(stmt.nodes[len(parents)].op)):
                     raise Unprintable(f"fuse line `{stmt.group}` combines unlike its section")
                 own = stages
             else:
@@ -528,7 +526,7 @@ class _Printer:
 
 def _drop_rate(stmts: list[_Stmt]) -> float:
     """The `stochastic_depth r` that gives each line's first block its drop rate (r * i / n)."""
-    firsts = [next((x for x in s.nodes if x.op in n.BLOCK_OPS), None) for s in stmts]
+    firsts = [next((x for x in s.nodes if _block(x.op)), None) for s in stmts]
     rates = [x.attrs.drop_rate for x in firsts if x is not None]
     total = len(rates)
     if not any(rates):
@@ -542,7 +540,7 @@ def _drop_rate(stmts: list[_Stmt]) -> float:
 
 def _is_merge(g: ArchGraph, x: n.Node) -> bool:
     ins = g.inputs(x.name)
-    return x.op is n.Op.ADD and x.name == x.group + ".merge" and len(ins) > 1 and \
+    return x.op == "add" and x.name == x.group + ".merge" and len(ins) > 1 and \
         not g.is_orphan_edge(ins[0], x.name) and all(g.is_orphan_edge(i, x.name) for i in ins[1:])
 
 

@@ -98,10 +98,6 @@ def quote(s: str) -> str:
     """A string literal that the parser reads back as `s`."""
     out = "".join(_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 32 or ord(ch) == 127 else ch)
                   for ch in s)
-    if "\\" in out and not out.isascii():
-        # The parser decodes escapes with `unicode_escape`, which reads raw non-ASCII as Latin-1.
-        out = "".join(ch if ch.isascii() else (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-                      for ch in out)
     return f'"{out}"'
 
 

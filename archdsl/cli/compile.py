@@ -1,7 +1,8 @@
 """`archdsl compile`: parse, check, lower to tf-keras, optionally XLA-compile and save.
 
-Registered in `archdsl.cli` through `_EXTRA_COMMANDS`; TensorFlow is imported inside the handler
-only. Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
+TensorFlow is imported inside `run` only, after the spec is checked and the output is known to be
+writable (its extension names the format; anything but `.keras` or a directory is refused).
+Progress goes to stderr, the summary (or one JSON object with `--json`) to stdout.
 """
 
 from __future__ import annotations
@@ -13,23 +14,20 @@ import sys
 import time
 from typing import Any
 
+from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args, summary, verbose_arg
+from archdsl.cli.progress import phase
 
-def register(sub: Any) -> None:
-    from archdsl.cli import _spec_args
 
-    p = sub.add_parser("compile", help="lower a spec to a tf-keras model; optionally XLA-compile and save it")
-    _spec_args(p)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    spec_args(p)
     p.add_argument("-o", dest="out", metavar="OUT",
-                   help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving signature)")
+                   help="write the model: OUT.keras (Keras format) or OUT/ (SavedModel with a serving "
+                        "signature; also a name without an extension); other extensions are refused")
     p.add_argument("--xla", action="store_true", help="run one forward pass under XLA and report compile time")
     p.add_argument("--batch", type=_batch, default=1, metavar="N",
                    help=f"batch size of the --xla dummy batch, 1..{MAX_BATCH} (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(handler=cmd_compile)
-
-
-def _progress(msg: str) -> None:
-    print(f"archdsl: {msg}", file=sys.stderr, flush=True)
+    verbose_arg(p)
 
 
 MAX_BATCH = 4096  # a dummy batch for one compiled forward pass; more only exhausts memory
@@ -45,31 +43,45 @@ def _batch(text: str) -> int:
     return value
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
-    from archdsl.cli import load_arch, print_warnings, summary
+def _quiet_tensorflow(verbose: bool) -> None:
+    """Keep TensorFlow's log lines out of the output unless -v asks for them. The call site for
+    the library's quiet-TensorFlow switch (archdsl.lower, the "ux" branch); until that lands,
+    only TensorFlow's C++ INFO lines are hidden. A user's own TF_CPP_MIN_LOG_LEVEL wins."""
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-    _progress(f"checking {args.file}")
-    arch = load_arch(args, args.parser)
+
+def run(args: argparse.Namespace) -> int:
+    if args.out:
+        from archdsl.lower.artifacts import artifact_format
+
+        try:
+            kind = artifact_format(args.out)
+        except ValueError as exc:
+            args.parser.error(str(exc))
+    with phase(f"checking {args.file}"):
+        arch = load_arch(args)
     print_warnings(arch)
     if args.out:  # refuse now, not after minutes of building and compiling
         from archdsl.lower.artifacts import check_output
         check_output(args.out, arch)
-    _progress(f"{arch.name}: {arch.params:,} params; importing TensorFlow")
-    # TensorFlow's C++ INFO lines (CPU features, XLA service start) drown the summary; a user
-    # can still ask for them by setting TF_CPP_MIN_LOG_LEVEL themselves.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    from archdsl.lower.keras import to_keras
-    from archdsl.lower.xla import XlaError, compile_forward
+    _quiet_tensorflow(args.verbose)
+    from archdsl.lower import require_keras
 
-    _progress("building the tf-keras model")
+    with phase(f"{arch.name}: {arch.params:,} params; importing TensorFlow"):
+        require_keras()  # without the keras extra: one clear error naming it, not an ImportError
+        from archdsl.lower.keras import to_keras
+        from archdsl.lower.xla import XlaError, compile_forward
+
     start = time.perf_counter()
-    model = to_keras(arch)
+    with phase("building the tf-keras model"):
+        model = to_keras(arch)
     result: dict[str, Any] = {**summary(arch), "keras_params": model.count_params(),
                               "build_seconds": round(time.perf_counter() - start, 3)}
     if args.xla:
-        _progress("compiling one forward pass with XLA (jit_compile=True)")
         try:
-            report = compile_forward(model, args.batch)
+            with phase("compiling one forward pass with XLA (jit_compile=True)"):
+                report = compile_forward(model, args.batch)
         except XlaError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -78,9 +90,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.out:
         from archdsl.lower.artifacts import save, spec_bundle
 
-        _progress(f"writing {args.out}")
+        what = "a Keras file" if kind == "keras" else "a SavedModel directory (this can take minutes)"
         try:
-            result["artifact"] = save(model, arch, args.out)
+            with phase(f"writing {args.out}: {what}"):
+                result["artifact"] = save(model, arch, args.out)
         except OSError as exc:  # e.g. a full disk; the atomic write left the old artifact alone
             print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
@@ -94,7 +107,7 @@ def _print(r: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(r))
         return
     outs = ", ".join(f"{k}: {'x'.join(map(str, v))}" for k, v in r["outputs"].items() if isinstance(v, list))
-    print(f"{r['name']}: {r['keras_params']:,} params, {r['macs'] / 1e9:.2f} G MACs; outputs {outs}")
+    print(f"{r['name']}: {r['keras_params']:,} params, {format_macs(r['macs'])}; outputs {outs}")
     print(f"built in {r['build_seconds']:.2f} s")
     if "xla" in r:
         x = r["xla"]

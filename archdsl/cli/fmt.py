@@ -14,21 +14,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from archdsl.cli.common import Trouble, input_file
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import spec_in_place, write_atomic
-from archdsl.ir.load import read_spec
+from archdsl.ir.read import read_spec
+
+DESCRIPTION = "Format .arch specs canonically (comments are kept)."
 
 
-def register(sub) -> None:
-    """Add the `fmt` subcommand to the CLI's subparsers."""
-    p = sub.add_parser("fmt", help="print specs in canonical form (or --check / --write them)",
-                       description="Format .arch specs canonically (comments are kept).")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="the .arch specs")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true",
                       help="list the files that would change; exit 1 if any would")
     mode.add_argument("--write", action="store_true", help="rewrite the files that would change, in place")
-    p.set_defaults(handler=cmd_fmt)
 
 
 def format_source(text: str, path: str) -> str:
@@ -45,12 +44,17 @@ def format_source(text: str, path: str) -> str:
     return out
 
 
-def cmd_fmt(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     status = 0
+    trouble = False  # a file that cannot be read: exit 2 once every file has had its turn
     for path in args.files:
         try:
-            text = read_spec(Path(path))  # bounded by max_file_bytes, like every other reader
+            text = read_spec(Path(input_file(path)))  # bounded by max_file_bytes, like every other reader
             out = format_source(text, path)
+        except Trouble as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            trouble = True
+            continue
         except ArchError as exc:
             print(exc.render(), file=sys.stderr)
             status = 1
@@ -78,5 +82,5 @@ def cmd_fmt(args: argparse.Namespace) -> int:
                 print(f"reformatted {path}", file=sys.stderr)
         else:
             sys.stdout.write(out)
-    return status
+    return 2 if trouble else status
 

@@ -1,12 +1,15 @@
-"""Sample folders: `<hash>.arch` specs plus `manifest.jsonl`, which always agree.
+"""Sampling a search space into a sample folder: `<hash>.arch` specs and a `manifest.jsonl` that agree.
 
-Each spec's first line is its manifest entry (`# archdsl sample: {json}`: hash, params, MACs,
+A run is deterministic for a seed: it draws candidates until it has `count` distinct ones within
+the space's budget (the run's N candidates, numbered 1..N). A shard `i/n` writes the candidates
+whose position is i modulo n, so n machines running the same seed produce disjoint parts of one
+run. Each spec's first line is its manifest entry (`# archdsl sample: {json}`: hash, params, MACs,
 lineage and the space it was drawn from), so the manifest can always be rebuilt from the files a
 folder holds. A run may write into a new or empty folder, or into a sample folder of the same space
 (only `<hash>.arch` files carrying such a line, debris of an interrupted write, and a manifest of
-that space): its new specs are merged in and the manifest, rewritten atomically at the end and on
+that space): its new specs are merged in, and the manifest, rewritten atomically at the end and on
 any interruption (Ctrl-C, SIGTERM, an error), lists exactly the specs in the folder. Any other
-non-empty folder, or a file, is refused before anything is written.
+non-empty folder, or a file, is refused (`ArchError`) before anything is written.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from archdsl.fileio import Artifact, check_target, head, sigterm_cleans_up, write_atomic
-from archdsl.nas.printer import print_topology
 from archdsl.nas.space import Candidate, ScalePermutedSpace
 
 MANIFEST = "manifest.jsonl"
@@ -85,10 +87,11 @@ class SampleFolder:
                     return False
         return True
 
-    def add(self, c: Candidate, position: int, seed: int) -> None:
+    def add(self, c: Candidate, position: int, spec: str) -> None:
+        """Write `spec`, candidate `c`'s text, headed by its manifest entry."""
         entry = {"hash": c.hash, "params": c.params, "macs": c.macs, "space": self.space, "lineage": {
             "parent": c.lineage.parent, "mutation": c.lineage.mutation, "seed": c.lineage.seed, "index": position}}
-        text = HEADER + json.dumps(entry) + "\n" + print_topology(c.topology, comment=f"seed {seed}, #{position}")
+        text = HEADER + json.dumps(entry) + "\n" + spec
         self.entries.pop(c.hash, None)  # a rerun's entry replaces the earlier one, at the end
         write_atomic(self.path / f"{c.hash}.arch", text, SAMPLE_SPEC)
         self.entries[c.hash] = entry
@@ -110,21 +113,50 @@ def _sample_spec(path: Path) -> bool:
 SAMPLE_SPEC = Artifact("sample spec archdsl wrote", _sample_spec)
 
 
+# Draws allowed per wanted candidate before a run gives up: a budget that admits almost nothing
+# (or a space with fewer distinct topologies than asked) must end, not spin.
+DRAWS_PER_CANDIDATE = 1000
+
+
 @dataclass(frozen=True)
-class Run:
-    """How a sampling run ended: specs written by this shard, and whether the draws ran out."""
+class Shard:
+    index: int
+    count: int
 
-    written: int
-    exhausted: bool
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`i/n` with 0 <= i < n (a ValueError otherwise)."""
+        try:
+            i, n = (int(x) for x in text.split("/"))
+        except ValueError:
+            raise ValueError(f"--shard wants i/n with 0 <= i < n, got {text!r}") from None
+        if not 0 <= i < n:
+            raise ValueError(f"--shard wants i/n with 0 <= i < n, got {text!r}")
+        return cls(i, n)
+
+    def owns(self, position: int) -> bool:
+        """Whether this shard writes the run's candidate number `position` (1-based)."""
+        return (position - 1) % self.count == self.index
 
 
-def sample_to_folder(out: str | Path, space: ScalePermutedSpace, count: int, seed: int = 0,
-                     shard: tuple[int, int] = (0, 1), progress: Callable[[int, int], None] | None = None) -> Run:
-    """Draw the run's `count` distinct candidates within budget (deterministic for `seed`) and
-    write those of `shard` (i, n: positions congruent to i mod n) into the sample folder `out`."""
+@dataclass
+class SampleResult:
+    positions: int   # candidates of the run found (all shards)
+    written: int     # specs this shard wrote
+    complete: bool   # False when the run stopped before `count` distinct candidates
+
+
+Progress = Callable[[int, int], None]  # (position, written) after each candidate of the run
+
+
+def sample_to_folder(space: ScalePermutedSpace, count: int, seed: int, out: str | Path,
+                     shard: Shard = Shard(0, 1), progress: Progress | None = None) -> SampleResult:
+    """Write this shard's part of the run's `count` candidates into the sample folder `out`
+    (created if missing; an earlier sample folder of the same space is added to)."""
+    from archdsl.nas.printer import print_topology  # looked up per run, so tests can replace it
+
     folder = SampleFolder.open(out, space_of(space))
     folder.path.mkdir(parents=True, exist_ok=True)
-    i, n = shard
     rng = random.Random(seed)
     seen: set[str] = set()
     written = position = draws = 0
@@ -132,20 +164,18 @@ def sample_to_folder(out: str | Path, space: ScalePermutedSpace, count: int, see
         try:
             while position < count:
                 draws += 1
-                if draws > 1000 * (count + 10):
-                    return Run(written, exhausted=True)
+                if draws > DRAWS_PER_CANDIDATE * (count + 10):
+                    return SampleResult(position, written, complete=False)
                 c = space.sample_candidate(rng, seed=seed)
                 if c.hash in seen or not space.within_budget(c):
                     continue
                 seen.add(c.hash)
                 position += 1
-                if (position - 1) % n != i:
-                    continue
-                folder.add(c, position, seed)
-                written += 1
-                if progress:
+                if shard.owns(position):
+                    folder.add(c, position, print_topology(c.topology, comment=f"seed {seed}, #{position}"))
+                    written += 1
+                if progress is not None:
                     progress(position, written)
         finally:  # also on Ctrl-C and SIGTERM: the manifest lists exactly the specs written
             folder.write_manifest()
-    return Run(written, exhausted=False)
-
+    return SampleResult(position, written, complete=True)

@@ -1,0 +1,46 @@
+"""`act`: an element-wise activation (tf-keras's functions; relu6 as ReLU(max_value=6))."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from archdsl.ops.base import Bound, OpDef, Param
+
+ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "relu6", "gelu", "tanh", "linear")
+
+
+def check_activation(fn: str) -> None:
+    if fn not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {fn!r}; expected one of {', '.join(ACTIVATIONS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class ActAttrs:
+    fn: str
+
+    def __post_init__(self) -> None:
+        check_activation(self.fn)
+
+
+def from_defaults(defaults: Mapping[str, Bound]) -> str:
+    """The activation a composite uses: the enclosing `defaults act(...)`."""
+    fn = defaults.get("act", {}).get("fn")
+    if fn is None:
+        raise ValueError("blocks need an activation: add `defaults act(swish)` (or relu) before this line")
+    return fn
+
+
+def keras_activation(fn: str, name: str) -> Any:
+    import tf_keras
+
+    if fn == "relu6":  # not a tf-keras activation string
+        return tf_keras.layers.ReLU(max_value=6.0, name=name)
+    return tf_keras.layers.Activation(fn, name=name)
+
+
+ACT = OpDef("act", "activation function, e.g. `act swish` (" + ", ".join(ACTIVATIONS) + ")", ActAttrs,
+            params=(Param("fn", "string"),), positional=("fn",),
+            lower=lambda a, name: keras_activation(a.fn, name), label=lambda a: a.fn, in_summary=False)
+OPS = (ACT,)

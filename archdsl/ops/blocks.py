@@ -1,0 +1,161 @@
+"""Model Garden's block groups: `bottleneck` (1x1, 3x3, 1x1 to 4 x filters) and `residual` (two
+3x3 convs to filters), `repeats` blocks of which the first strides and projects its shortcut
+(`nn_blocks.BottleneckBlock` / `ResidualBlock`, as spinenet.py and resnet.py stack them).
+
+The expansion here is the single statement of those semantics: costs, the layer-level diagram and
+the Keras lowering all read it, so the params `check` reports are the params of the built model.
+Layer names extend the node's with Model Garden's attribute names (`b3.0.conv1`, `b3.0.norm0`)
+and each layer records its block member (`unit`), which weight transfer pairs with Model Garden's
+`_conv1`, `_norm0`, ... without reading names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from archdsl.ops import act as act_op
+from archdsl.ops import bn as bn_op
+from archdsl.ops.act import ActAttrs
+from archdsl.ops.base import (
+    Bound,
+    BuildContext,
+    Layer,
+    OpDef,
+    Param,
+    RuleContext,
+    RuleError,
+    Shape,
+    log2_step,
+    positive,
+)
+from archdsl.ops.bn import BatchNormAttrs
+from archdsl.ops.conv import ConvAttrs
+from archdsl.ops.drop_path import DropAttrs
+from archdsl.ops.pool import NoAttrs
+
+
+@dataclass(frozen=True, slots=True)
+class BlockAttrs:
+    """A block group: `repeats` blocks, the first with `stride` and the projection rule."""
+
+    filters: int
+    activation: str
+    stride: int = 1
+    repeats: int = 1
+    bn: BatchNormAttrs = BatchNormAttrs()
+    drop_rate: float = 0.0  # stochastic depth, training only
+
+    def __post_init__(self) -> None:
+        positive(filters=self.filters, stride=self.stride, repeats=self.repeats)
+        act_op.check_activation(self.activation)
+        if not 0.0 <= self.drop_rate < 1.0:
+            raise ValueError(f"drop_rate must be in [0, 1), got {self.drop_rate}")
+
+
+def _filters(v: Bound, ctx: BuildContext) -> int:
+    if v.get("filters") is not None:
+        return v["filters"]
+    widths = ctx.widths or {}
+    if ctx.level not in widths:
+        known = ", ".join(f"L{k}" for k in sorted(widths)) or "none"
+        raise RuleError(f"no width for L{ctx.level}: give the block's filters",
+                        hint=f"`widths` has entries for: {known}")
+    return widths[ctx.level]
+
+
+def _make(v: Bound, ctx: BuildContext) -> BlockAttrs:
+    return BlockAttrs(_filters(v, ctx), act_op.from_defaults(ctx.defaults), v["stride"], v["repeats"],
+                      bn_op.from_defaults(ctx.defaults), v["drop_rate"])
+
+
+class Expansion:
+    """Collects the layers of one composite node, naming them after the node (`b3.0.conv1`)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.layers: list[Layer] = []
+
+    def add(self, name: str, op: str, attrs: object, inputs: tuple[str, ...], shape: Shape,
+            unit: tuple[str, int, str] | None = None) -> str:
+        full = f"{self.prefix}.{name}" if name else self.prefix
+        self.layers.append(Layer(full, op, attrs, inputs, shape, unit))
+        return full
+
+    def conv_bn(self, conv_name: str, bn_name: str, x: str, shape: Shape, conv: ConvAttrs,
+                bn: BatchNormAttrs) -> tuple[str, Shape]:
+        out = shape.strided(conv.stride, conv.filters)
+        c = self.add(conv_name, "conv", conv, (x,), out)
+        return self.add(bn_name, "bn", bn, (c,), out), out
+
+
+class _Block:
+    """One block of a group: its layers are named `<i>.<member>` and know their member."""
+
+    def __init__(self, e: Expansion, kind: str, index: int):
+        self.e, self.kind, self.index = e, kind, index
+
+    def add(self, member: str, op: str, attrs: object, inputs: tuple[str, ...], shape: Shape,
+            *, last: bool = False) -> str:
+        name = "" if last else f"{self.index}.{member}"
+        return self.e.add(name, op, attrs, inputs, shape, (self.kind, self.index, member))
+
+    def conv_bn(self, conv: str, norm: str, x: str, shape: Shape, attrs: ConvAttrs,
+                bn: BatchNormAttrs) -> tuple[str, Shape]:
+        out = shape.strided(attrs.stride, attrs.filters)
+        return self.add(norm, "bn", bn, (self.add(conv, "conv", attrs, (x,), out),), out), out
+
+
+def _group(kind: str, expansion: int) -> object:
+    @lru_cache(maxsize=4096)
+    def expand(name: str, a: BlockAttrs, ins: tuple[Shape, ...], ctx: RuleContext) -> tuple[Layer, ...]:
+        e, shape = Expansion(name), ins[0]
+        x, act = "<0>", ActAttrs(a.activation)
+        out_c = expansion * a.filters
+        for i in range(a.repeats):
+            b, stride = _Block(e, kind, i), a.stride if i == 0 else 1
+            shortcut = x
+            if i == 0 and not (shape.channels == out_c and stride == 1):  # Model Garden's projection rule
+                shortcut, _ = b.conv_bn("shortcut", "norm0", x, shape, ConvAttrs(out_c, 1, stride), a.bn)
+            if expansion == 4:
+                y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 1), a.bn)
+                y = b.add("act1", "act", act, (y,), s)
+                y, s = b.conv_bn("conv2", "norm2", y, s, ConvAttrs(a.filters, 3, stride), a.bn)
+                y = b.add("act2", "act", act, (y,), s)
+                y, s = b.conv_bn("conv3", "norm3", y, s, ConvAttrs(out_c, 1), a.bn)
+            else:
+                y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 3, stride), a.bn)
+                y = b.add("act1", "act", act, (y,), s)
+                y, s = b.conv_bn("conv2", "norm2", y, s, ConvAttrs(a.filters, 3), a.bn)
+            if a.drop_rate > 0:
+                y = b.add("drop", "drop_path", DropAttrs(a.drop_rate), (y,), s)
+            y = b.add("add", "add", NoAttrs(), (y, shortcut), s)
+            x = b.add("out", "act", act, (y,), s, last=i == a.repeats - 1)
+            shape = s
+        return tuple(e.layers)
+    return expand
+
+
+def _block(kind: str, expansion: int, doc: str) -> OpDef:
+    def width(v: Bound, ctx: BuildContext) -> int:
+        return expansion * _filters(v, ctx)
+
+    def shape(a: BlockAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
+        return ins[0].strided(a.stride, expansion * a.filters)
+
+    return OpDef(
+        kind, doc, BlockAttrs,
+        params=(Param("filters", "int", None), Param("stride", "int", 1), Param("repeats", "int", 1),
+                Param("drop_rate", "float", 0.0)),
+        positional=("filters",), make_attrs=_make,
+        level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
+        expand=_group(kind, expansion),  # type: ignore[arg-type]
+        inner_width=lambda a, s: a.filters, width=width,
+        label=lambda a: kind + (f" ×{a.repeats}" if a.repeats > 1 else ""))
+
+
+BOTTLENECK = _block("bottleneck", 4, "Model Garden bottleneck block group (outputs 4 x filters), "
+                    "e.g. `bottleneck 64 /2 repeats=3`")
+RESIDUAL = _block("residual", 1, "Model Garden residual block group (outputs filters), e.g. `residual 64`")
+OPS = (BOTTLENECK, RESIDUAL)
