@@ -82,7 +82,11 @@ def test_a_command_never_writes_over_its_input(work, capsys):
     spec = work / "victim.arch"
     spec.write_text(TINY)
     rc, err = _run(["compile", str(spec), "-o", str(spec)], capsys)
-    assert rc == 1 and spec.read_text() == TINY
+    assert rc == 2 and spec.read_text() == TINY  # `.arch` is no artifact format: a usage error
+    bare = work / "victim"  # a name without an extension would be a SavedModel folder
+    bare.write_text(TINY)
+    rc, err = _run(["compile", str(bare), "-o", str(bare)], capsys)
+    assert rc == 1 and "an input of this run" in err and bare.read_text() == TINY
     same = work / "same.dot"
     same.write_text(TINY)
     rc, err = _run(["render", str(same), "-o", str(same)], capsys)
@@ -91,7 +95,8 @@ def test_a_command_never_writes_over_its_input(work, capsys):
     (work / "lib.arch").write_text(TINY.replace("arch tiny", "arch base"))
     (work / "main.arch").write_text('import "lib.arch"\narch tiny = base()\n')
     os.link(work / "lib.arch", work / "hard.dot")
-    for command, out in (("compile", work / "lib.arch"), ("render", work / "hard.dot")):
+    os.link(work / "lib.arch", work / "hard.keras")
+    for command, out in (("compile", work / "hard.keras"), ("render", work / "hard.dot")):
         rc, err = _run([command, str(work / "main.arch"), "-o", str(out)], capsys)
         assert rc == 1 and "an input of this run" in err
     assert (work / "lib.arch").read_text().startswith("arch base")
