@@ -177,7 +177,7 @@ def test_fmt_write_keeps_an_edit_made_after_reading(work):
 
 
 def test_fmt_write_skips_a_file_edited_meanwhile_and_goes_on(work, monkeypatch, capsys):
-    import archdsl.syntax.fmt_cli as fmt_cli
+    import archdsl.cli.fmt as fmt_cli
     a, b = work / "a.arch", work / "b.arch"
     a.write_text(TINY.replace("  c =", "    c ="))
     b.write_text(TINY.replace("  c =", "    c ="))
@@ -296,11 +296,16 @@ def test_the_highlighted_page_writer_is_guarded_too(tmp_path):
 
 
 def test_no_module_moves_or_opens_a_file_for_writing_behind_the_guard():
-    """Renames and `open(..., "w")` live in `archdsl.fileio` only: every other writer must use it."""
+    """Renames and `open(..., "w")` live in `archdsl.fileio` only: every other writer must use it.
+    The exceptions write a new file in a fresh temporary folder or `mkstemp` file of their own."""
     import re
-    pattern = re.compile(r"os\.replace\(|os\.rename\(|shutil\.move\(|open\([^)]*[\"'][wax]b?[\"']")
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "archdsl").rglob("*.py")
-                 if p.name != "fileio.py" and pattern.search(p.read_text())]
+    scratch = {"archdsl/nas/search/nasfpn.py", "archdsl/nas/search/trial.py",  # a spec in a TemporaryDirectory
+               "archdsl/render/html_cli.py"}  # `view`'s page in a new mkstemp file
+    renames = re.compile(r"os\.replace\(|os\.rename\(|shutil\.move\(")
+    opens = re.compile(r"open\([^)]*[\"'][wax]b?[\"']")
+    offenders = [rel for p in (ROOT / "archdsl").rglob("*.py") if p.name != "fileio.py"
+                 for rel in [p.relative_to(ROOT).as_posix()]
+                 if renames.search(p.read_text()) or (rel not in scratch and opens.search(p.read_text()))]
     assert offenders == []
 
 

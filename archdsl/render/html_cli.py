@@ -12,6 +12,8 @@ import tempfile
 import webbrowser
 from collections.abc import Iterable
 
+from archdsl.diagnostics import ArchError
+
 
 def write_page(text: str, path: str, inputs: Iterable[str] = ()) -> int:
     """Write a rendered page to the user's `path`; 0, or 1 with an error line."""
@@ -19,6 +21,9 @@ def write_page(text: str, path: str, inputs: Iterable[str] = ()) -> int:
 
     try:
         write_html(text, path, inputs)
+    except ArchError as exc:  # refused by the write guard (archdsl.fileio): not archdsl's file, or an input
+        print(exc.render(), file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
