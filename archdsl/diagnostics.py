@@ -49,6 +49,7 @@ class Span:
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # expected and harmless: shown with `--table` or `-v` only
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,9 +96,10 @@ def verbose_arg(p: argparse.ArgumentParser) -> None:
                    help="show TensorFlow's own log lines (hidden by default)")
 
 
-def print_warnings(arch) -> None:
+def print_warnings(arch, notes: bool = False) -> None:
+    """Warnings on stderr; notes (expected pruning, Severity.NOTE) too when `notes` (--table, -v)."""
     for w in arch.warnings:
-        if w.severity is Severity.WARNING:
+        if w.severity is Severity.WARNING or (notes and w.severity is Severity.NOTE):
             print(w.render(), file=sys.stderr)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from typing import Any
 
 from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args, summary, verbose_arg
 from archdsl.cli.progress import phase
+from archdsl.lower import tflog
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,14 +43,6 @@ def _batch(text: str) -> int:
     return value
 
 
-def _quiet_tensorflow(verbose: bool) -> None:
-    """Keep TensorFlow's log lines out of the output unless -v asks for them. The call site for
-    the library's quiet-TensorFlow switch (archdsl.lower, the "ux" branch); until that lands,
-    only TensorFlow's C++ INFO lines are hidden. A user's own TF_CPP_MIN_LOG_LEVEL wins."""
-    if not verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-
-
 def run(args: argparse.Namespace) -> int:
     if args.out:
         from archdsl.lower.artifacts import artifact_format
@@ -61,11 +53,12 @@ def run(args: argparse.Namespace) -> int:
             args.parser.error(str(exc))
     with phase(f"checking {args.file}"):
         arch = load_arch(args)
-    print_warnings(arch)
+    print_warnings(arch, notes=args.verbose)
     if args.out:  # refuse now, not after minutes of building and compiling
         from archdsl.lower.artifacts import check_output
         check_output(args.out, arch)
-    _quiet_tensorflow(args.verbose)
+    # TensorFlow's start-up chatter drowns the summary: quiet unless -v (archdsl.lower.tflog).
+    tflog.configure(args.verbose)
     from archdsl.lower import require_keras
 
     with phase(f"{arch.name}: {arch.params:,} params; importing TensorFlow"):

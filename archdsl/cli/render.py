@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if ext not in FORMATS and ext != ".html":
         args.parser.error(f"cannot tell the format of -o {args.output!r}: use one of {', '.join(FORMATS)}, .html")
     arch = load_arch(args)
-    print_warnings(arch)
+    print_warnings(arch, notes=getattr(args, "verbose", False))
     if ext == ".html":  # the interactive viewer: no Graphviz
         from archdsl.render.html_cli import render_page
         return render_page(arch, args.output)

@@ -17,8 +17,8 @@ from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
 KEYWORDS = ("arch", "as", "at", "block", "by", "combine", "defaults", "for", "from", "fuse", "import", "in", "input",
-            "let", "merge", "orphans", "output", "repeat", "resample", "return", "scaled", "stochastic_depth",
-            "widths")
+            "let", "merge", "optional", "orphans", "output", "repeat", "resample", "return", "scaled",
+            "stochastic_depth", "widths")
 CONSTANTS = ("true", "false")
 
 

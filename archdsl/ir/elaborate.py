@@ -46,7 +46,6 @@ class _Frame:
     inputs: dict[str, Binding] = field(default_factory=dict)  # a template's inputs, by name
 
 
-LAYERS_PER_BLOCK = 10  # what one block of a group expands to (a bottleneck: 3 conv-bn, acts, add, ...)
 
 
 class Elaborator(FuseSections):
@@ -58,6 +57,7 @@ class Elaborator(FuseSections):
         self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
+        self.optional: set[str] = set()  # groups of `optional` lines
         # Work so far besides nodes: statements run, loop iterations, template calls and the
         # layers block groups expand to. It counts against max_nodes too, since nested loops of
         # `let`s or calls of node-less templates make work but no nodes, and `repeats=` makes
@@ -93,6 +93,7 @@ class Elaborator(FuseSections):
             self.diags.extend(exc.diagnostics)
             return None
         graph.params = dict(scope.values)
+        graph.optional = frozenset(self.optional)
         return graph
 
     # ---- statements
@@ -204,6 +205,8 @@ class Elaborator(FuseSections):
             family[index] = result
         if stmt.output:
             self._mark_output(stmt, frame, result, level)
+        if stmt.optional:
+            self.optional.add(frame.ns.prefix + base)
 
     def _mark_output(self, stmt, frame, result, level) -> None:
         if level is None:
@@ -269,8 +272,8 @@ class Elaborator(FuseSections):
                     else "add `<- name` to say what it reads" if not inputs else None)
             raise ArchError(error(f"`{stage.op}` {problem}", stage.span, hint=hint))
         bound = bind(stage, sig, frame.scope, frame.defaults)
-        if sig.composite:  # a block group unrolls to ~10 layers per block when expanded
-            self._spend(LAYERS_PER_BLOCK * max(0, bound.get("repeats", 1)), stage.span)
+        if sig.layers is not None:  # a composite's expansion counts against the node budget too
+            self._spend(max(0, sig.layers(bound)), stage.span)
         share = bound.pop("share", None)
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,

@@ -14,11 +14,10 @@ entry points at import).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-
 import graphlib
 import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.ir.nodes import Node
@@ -55,6 +54,7 @@ class ArchGraph:
     outputs: dict = field(default_factory=dict)
     sections: tuple[FuseSection, ...] = ()
     params: dict = field(default_factory=dict)  # the parameter values it was elaborated with
+    optional: frozenset[str] = frozenset()  # groups of `optional` lines: pruning them is intended
     _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
     _succ: dict[str, dict[str, _Edge]] = field(default_factory=dict, repr=False)
     _pred: dict[str, dict[str, _Edge]] = field(default_factory=dict, repr=False)
@@ -90,7 +90,7 @@ class ArchGraph:
             del self._nodes[name]
 
     def copy(self) -> ArchGraph:
-        return ArchGraph(self.name, _copy_outputs(self.outputs), self.sections, dict(self.params),
+        return ArchGraph(self.name, _copy_outputs(self.outputs), self.sections, dict(self.params), self.optional,
                          dict(self._nodes), {k: dict(v) for k, v in self._succ.items()},
                          {k: dict(v) for k, v in self._pred.items()})
 

@@ -191,7 +191,7 @@ def _topological(stubs, edges, by_name, diags) -> list[str] | None:
     return None
 
 
-def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span) -> int | None:
+def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span | None) -> int | None:
     """The level an op computes from its first input (None where the line declares it instead),
     by the op's `level_step` rule on its bound values (or on the values its attrs record)."""
     definition = get_op(op)

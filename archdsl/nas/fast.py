@@ -121,7 +121,8 @@ def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> lis
         channels = _table(t.params).channels
         shape = [(2, channels[t.kind(0), 2])] * STEM_BLOCKS + [(b.level, channels[b.kind, b.level]) for b in t.blocks]
     lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
-    return [(src, i + STEM_BLOCKS) for src, i in rules.orphan_edges(lines, (), shape.__getitem__)]
+    edges: list[tuple[int, int]] = rules.orphan_edges(lines, (), shape.__getitem__)
+    return [(src, i + STEM_BLOCKS) for src, i in edges]
 
 
 def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
@@ -251,10 +252,9 @@ def evaluate(t: Topology) -> Evaluation:
         finish(index, (add_label, act_label, block_label), tuple(add_in))
     for level in range(p.min_level, p.max_level + 1):
         src = outs[level]
-        key = (level, channels[src])
-        found = tab.endpoint.get(key)
+        found = tab.endpoint.get((level, channels[src]))
         if found is None:
-            found = tab.endpoint[key] = _endpoint(p, level, channels[src])
+            found = tab.endpoint[level, channels[src]] = _endpoint(p, level, channels[src])
         ep, em, chain = found
         params, macs = params + ep, macs + em
         read(src, chain)

@@ -32,13 +32,13 @@ def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Callable[[K],
     first-use order, then each line's node as it is made. An output line takes, in that order,
     each candidate nothing has read yet whose shape equals the line's combined shape."""
     seen = {line.node for line in lines} | set(seeds)
-    net: list[K] = list(seeds)
+    net: list = list(seeds)
     for line in lines:
         for p in line.parents:
             if p not in seen:
                 seen.add(p)
                 net.append(p)
-    uses: dict[K, int] = {}
+    uses: dict = {}
     edges: list[tuple[K, int]] = []
     for i, line in enumerate(lines):
         for parent in line.parents:

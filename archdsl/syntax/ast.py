@@ -127,6 +127,7 @@ class NodeStmt:
     inputs: tuple[Ref, ...]
     output: bool
     span: Span
+    optional: bool = False  # `optional`: pruning the line is intended (a note, not a warning)
 
 
 @dataclass(frozen=True, slots=True)

@@ -469,7 +469,7 @@ class _Printer:
         self.check_chain(stmt.nodes)
         stages = chain_text(stmt.nodes, stmt.group, scope.prefix)
         tail = f" <- {', '.join(self.ref(scope, x) for x in ins)}" if ins else ""
-        return f"{base} = {' -> '.join(stages)}{tail}"
+        return f"{base} = {' -> '.join(stages)}{tail}" + (" optional" if stmt.group in self.g.optional else "")
 
     def section(self, scope: _Scope, k: int, pad: str, ctx: list) -> list[str]:
         sec: FuseSection = self.g.sections[k]
@@ -519,7 +519,8 @@ class _Printer:
             lines += self._defaults(pad + INDENT, ctx, stmt.nodes)
             level = stmt.nodes[-1].level
             lines.append(f"{pad}{INDENT}{_split(stmt.group)[1]} = {' -> '.join(own)} at L{level} "
-                         f"<- {', '.join(parents)}" + (" output" if output else ""))
+                         f"<- {', '.join(parents)}" + (" output" if output else "")
+                         + (" optional" if stmt.group in self.g.optional else ""))
         lines.append(f"{pad}}}")
         return lines
 
@@ -578,6 +579,9 @@ def graph_differences(a: ArchGraph, b: ArchGraph) -> list[str]:
         out.append(f"outputs {a.outputs} != {b.outputs}")
     if _sections(a) != _sections(b):
         out.append(f"sections {_sections(a)} != {_sections(b)}")
+    groups = {x.group for x in a.nodes()}
+    if a.optional & groups != b.optional & groups:
+        out.append(f"optional lines {sorted(a.optional & groups)} != {sorted(b.optional & groups)}")
     return out
 
 

@@ -119,8 +119,9 @@ class ToAst(Transformer_NonRecursive):
         return (str(c[0]), c[1])
 
     def node_stmt(self, meta, c):
-        target, chain, level, inputs, output = c
-        return ast.NodeStmt(target, chain, level, tuple(inputs or ()), output is not None, self._span(meta))
+        target, chain, level, inputs, output, optional = c
+        return ast.NodeStmt(target, chain, level, tuple(inputs or ()), output is not None, self._span(meta),
+                            optional is not None)
 
     def target(self, meta, c):
         return ast.Target(str(c[0]), c[1], self._span(meta))
