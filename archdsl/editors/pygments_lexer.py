@@ -4,7 +4,9 @@
 Its keyword list is the Lark grammar's (a test checks they match, as does the VS Code grammar in
 `editors/vscode/`). Needs Pygments (`pip install -e ".[editor]"`); the core never imports this.
 
-Render a doc with its ```arch fences highlighted:  python -m archdsl.editors.pygments_lexer docs/language.md -o language.html
+Render a doc with its ```arch fences highlighted (a rerun replaces its own page, no other file):
+
+    python -m archdsl.editors.pygments_lexer docs/language.md -o language.html
 """
 
 from __future__ import annotations
