@@ -116,11 +116,11 @@ def test_artifact_format(out, kind):
 
 
 def test_a_savedmodel_directory_gets_the_umask(tmp_path):
-    from archdsl.fileio import atomic_path
+    from archdsl.fileio import Artifact, atomic_path
 
     old = os.umask(0o027)
     try:
-        with atomic_path(tmp_path / "sm", directory=True) as tmp:
+        with atomic_path(tmp_path / "sm", Artifact("test folder", lambda p: True, directory=True)) as tmp:
             (tmp / "saved_model.pb").write_bytes(b"")
     finally:
         os.umask(old)

@@ -84,24 +84,30 @@ def test_nothing_in_a_spec_runs_as_code(tmp_path, capsys):
         assert not re.search(r"(?<![\w.])(eval|exec|compile)\(", py.read_text()), py
 
 
+def _agrees(out) -> list[dict]:
+    """The folder's manifest lists exactly its specs (and nothing else is in it)."""
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == sorted([f"{m['hash']}.arch" for m in manifest] + ["manifest.jsonl"])  # no temp files
+    return manifest
+
+
 def test_sample_writes_atomically(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
     assert main(["sample", "--count", "3", "--seed", "1", "-o", str(out)]) == 0
-    files = sorted(p.name for p in out.iterdir())
-    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
-    assert files == sorted([f"{m['hash']}.arch" for m in manifest] + ["manifest.jsonl"])  # no temp files
-    # A run that fails half way leaves the previous manifest and no partial or temporary file.
-    import archdsl.nas.printer as printer
-    calls = []
+    first = _agrees(out)
+    # A run that fails half way keeps the earlier specs and lists the one it wrote: never a partial
+    # or temporary file, never a spec the manifest does not name.
+    import archdsl.nas.printer as sampling
+    real, calls = sampling.print_topology, []
 
     def failing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return "# partial\n"
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(printer, "print_topology", failing)
-    before = (out / "manifest.jsonl").read_text()
+    monkeypatch.setattr(sampling, "print_topology", failing)
     assert main(["sample", "--count", "3", "--seed", "2", "-o", str(out)]) == 130
-    assert (out / "manifest.jsonl").read_text() == before
-    assert not [p for p in os.listdir(out) if p.startswith(".")]
+    after = _agrees(out)
+    assert after[:3] == first and len(after) == 4

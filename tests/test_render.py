@@ -140,7 +140,7 @@ def test_without_graphviz(tmp_path, monkeypatch, capsys):
     assert len(err) == 1 and "apt-get install graphviz" in err[0]
     assert list(tmp_path.iterdir()) == []
     assert main(["render", spec, "-o", str(tmp_path / "tiny.dot")]) == 0
-    assert (tmp_path / "tiny.dot").read_text().startswith("digraph tiny")
+    assert (tmp_path / "tiny.dot").read_text().startswith("// archdsl render\ndigraph tiny")
     arch = archdsl.load(spec)
     assert arch._repr_svg_() is None and "image/svg+xml" not in arch._repr_mimebundle_()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archdsl.cli.common import Trouble, input_file
 from archdsl.diagnostics import ArchError, error
-from archdsl.fileio import write_atomic
+from archdsl.fileio import spec_in_place, write_atomic
 from archdsl.ir.read import read_spec
 
 DESCRIPTION = "Format .arch specs canonically (comments are kept)."
@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.write:
             if out != text:
                 try:
-                    write_atomic(path, out)
+                    write_atomic(path, out, spec_in_place(text))  # only if unchanged since read
+                except ArchError as exc:
+                    print(exc.render(), file=sys.stderr)
+                    status = 1
+                    continue
                 except OSError as exc:
                     print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
                     status = 1

@@ -4,7 +4,7 @@
 Its keyword list is the Lark grammar's (a test checks they match, as does the VS Code grammar in
 `editors/vscode/`). Needs Pygments (`pip install -e ".[editor]"`); the core never imports this.
 
-Render a doc with its ```arch fences highlighted:
+Render a doc with its ```arch fences highlighted (a rerun replaces its own page, no other file):
     python -m archdsl.editors.pygments_lexer docs/language.md -o language.html
 """
 
@@ -61,7 +61,10 @@ def render_markdown(text: str) -> str:
         pos = m.end()
     out.append(f"<pre>{html.escape(text[pos:])}</pre>")
     style = HtmlFormatter().get_style_defs(".highlight")
-    return f"<!doctype html><meta charset=utf-8><style>{style}</style>\n" + "\n".join(out)
+    return f"{PAGE_MARK}<meta charset=utf-8><style>{style}</style>\n" + "\n".join(out)
+
+
+PAGE_MARK = "<!doctype html><!-- archdsl highlight -->"  # so a rerun may replace its own page, and only that
 
 
 if __name__ == "__main__":
@@ -73,6 +76,13 @@ if __name__ == "__main__":
     a = p.parse_args()
     with open(a.doc, encoding="utf-8") as f:
         page = render_markdown(f.read())
-    with open(a.output, "w", encoding="utf-8") as f:
-        f.write(page)
+    from archdsl.diagnostics import ArchError
+    from archdsl.fileio import Artifact, head, write_atomic
+
+    page_kind = Artifact("page archdsl highlighted", lambda path: head(path).startswith(PAGE_MARK.encode()))
+    try:
+        write_atomic(a.output, page, page_kind, inputs=[a.doc])
+    except ArchError as exc:
+        print(exc.render(), file=sys.stderr)
+        sys.exit(1)
     sys.exit(0)

@@ -32,11 +32,14 @@ def to_keras(arch: Any, batch_size: int | None = None) -> Any:
     return lower(arch, batch_size=batch_size)
 
 
-def load_model(path: str) -> tuple[Any, Any]:
-    """(model, Arch) from a `.keras` file or SavedModel directory written by `archdsl compile`."""
+def load_model(path: str, *, trust: bool = False) -> tuple[Any, Any]:
+    """(model, Arch) from a `.keras` file or SavedModel directory written by `archdsl compile`.
+
+    The model is rebuilt from the artifact's verified spec and only its weights are read, so no
+    code in the artifact runs; `trust=True` loads the saved Keras model itself (see `artifacts`)."""
     require_keras()
     from archdsl.lower.artifacts import load_model as load
-    return load(path)
+    return load(path, trust=trust)
 
 
 def quiet(on: bool = True) -> None:

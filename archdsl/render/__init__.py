@@ -29,8 +29,13 @@ def render_dot(arch, detail: str = "blocks") -> str:
 
 def render(arch, path: str | os.PathLike, detail: str = "blocks") -> str:
     """Write `arch`'s diagram to `path` (format from the extension); returns the path written.
-    Raises ValueError for an unknown extension, GraphvizMissing when `dot` is needed but absent."""
-    return write(render_dot(arch, detail), os.fspath(path))
+    Raises ValueError for an unknown extension, GraphvizMissing when `dot` is needed but absent, and
+    ArchError (before any work) when `path` is a file archdsl did not draw or one of the spec's files."""
+    from archdsl.fileio import check_target
+    from archdsl.render.output import DIAGRAM
+
+    check_target(path, DIAGRAM, arch.sources)
+    return write(render_dot(arch, detail), os.fspath(path), arch.sources)
 
 
 def svg(arch, detail: str = "blocks") -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
-from archdsl.fileio import write_atomic
+from archdsl.fileio import Artifact, head, write_atomic
 from archdsl.render import html_model
 
 _TOOLBAR = """<input id="search" type="search" placeholder="search a name ( / ), Enter jumps" autocomplete="off">
@@ -89,7 +90,14 @@ def _where(arch) -> str:
     return f"{arch.name} ({arch.path})" if arch.path else arch.name
 
 
-def write_html(text: str, path: str | os.PathLike) -> str:
-    """Write a page atomically (a failed write never leaves half a file); returns the path."""
-    write_atomic(os.fspath(path), text.encode("utf-8"))
+PAGE_MARK = b"<!DOCTYPE html>\n<!-- archdsl view -->\n"  # a later write may replace this page, no other file
+PAGE = Artifact("page archdsl wrote", lambda path: head(path, len(PAGE_MARK)) == PAGE_MARK)
+
+
+def write_html(text: str, path: str | os.PathLike, inputs: Iterable[str] = ()) -> str:
+    """Write a page atomically (a failed write never leaves half a file), never over a file
+    archdsl did not write nor over one of `inputs` (`archdsl.fileio`); returns the path."""
+    first, _, rest = text.encode("utf-8").partition(b"\n")
+    write_atomic(os.fspath(path), PAGE_MARK + rest if first == b"<!DOCTYPE html>" else text.encode("utf-8"), PAGE,
+                 inputs)
     return os.fspath(path)

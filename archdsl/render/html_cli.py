@@ -10,14 +10,20 @@ import os
 import sys
 import tempfile
 import webbrowser
+from collections.abc import Iterable
+
+from archdsl.diagnostics import ArchError
 
 
-def write_page(text: str, path: str) -> int:
+def write_page(text: str, path: str, inputs: Iterable[str] = ()) -> int:
     """Write a rendered page to the user's `path`; 0, or 1 with an error line."""
     from archdsl.render.html import write_html
 
     try:
-        write_html(text, path)
+        write_html(text, path, inputs)
+    except ArchError as exc:  # refused by the write guard (archdsl.fileio): not archdsl's file, or an input
+        print(exc.render(), file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -29,14 +35,14 @@ def render_page(arch, path: str) -> int:
     """`archdsl render FILE -o OUT.html`."""
     from archdsl.render.html import render_html
 
-    return write_page(render_html(arch), path)
+    return write_page(render_html(arch), path, arch.sources)
 
 
 def diff_page(a, b, d, path: str) -> int:
     """`archdsl diff A B -o OUT.html`: the page for the diff `d` already printed as text."""
     from archdsl.render.html import diff_html
 
-    return write_page(diff_html(a, b, d), path)
+    return write_page(diff_html(a, b, d), path, [*a.sources, *b.sources])
 
 
 def view(arch, open_it: bool = True) -> int:

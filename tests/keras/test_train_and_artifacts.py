@@ -77,7 +77,8 @@ def test_failed_write_leaves_the_old_artifact(tmp_path, monkeypatch):
     arch = archdsl.load("specs/spinenet49S.arch", SMALL)
     model = arch.to_keras()
     out = tmp_path / "m.keras"
-    out.write_bytes(b"old")
+    artifacts.save(model, arch, str(out))  # an earlier artifact: the only kind of file a save may replace
+    before = out.read_bytes()
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -85,7 +86,7 @@ def test_failed_write_leaves_the_old_artifact(tmp_path, monkeypatch):
     monkeypatch.setattr(type(model), "save", boom)
     with pytest.raises(RuntimeError):
         artifacts.save(model, arch, str(out))
-    assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.keras"]
+    assert out.read_bytes() == before and os.listdir(tmp_path) == ["m.keras"]
 
 
 _MIRRORED = textwrap.dedent("""

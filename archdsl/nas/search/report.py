@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archdsl.fileio import write_atomic
+from archdsl.fileio import OWN_FOLDER, write_atomic
 from archdsl.nas.search.pareto import first_front
 from archdsl.nas.search.store import Record, Store
 from archdsl.nas.search.strategies import Objective
@@ -59,7 +59,7 @@ def write_csv(store: Store, rows: list[dict[str, Any]]) -> Path:
         w.writerow([r["hash"], r["status"], r["parent"] or "", r["mutation"], r["seed"], r["params"], r["macs"],
                     *[m.get(n, "") for n in names], r["seconds"] or "", (r["error"] or "").strip()])
     path = store.root / "results.csv"
-    write_atomic(path, out.getvalue())
+    write_atomic(path, out.getvalue(), OWN_FOLDER)
     return path
 
 
@@ -70,7 +70,7 @@ def write_best(store: Store, best: Sequence[Record]) -> list[Path]:
     for r in best:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in (r.metrics or {}).items())
         path = folder / f"{r.hash}.arch"
-        write_atomic(path, f"# archdsl search: {metrics}; {r.params:,} params, {r.macs:,} MACs\n{r.spec}")
+        write_atomic(path, f"# archdsl search: {metrics}; {r.params:,} params, {r.macs:,} MACs\n{r.spec}", OWN_FOLDER)
         paths.append(path)
     return paths
 
@@ -101,5 +101,5 @@ def plot(store: Store, records: Sequence[Record], objectives: Sequence[Objective
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    write_atomic(path, buf.getvalue(), OWN_FOLDER)
     return path
