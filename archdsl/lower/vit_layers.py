@@ -155,6 +155,7 @@ class MapToTokens(tf_keras.layers.Layer):
         return tf.reshape(inputs, [-1, inputs.shape[1] * inputs.shape[2], inputs.shape[3]])
 
 
+@tf_keras.utils.register_keras_serializable(package="archdsl", name="gelu_tanh")
 def _gelu(x: tf.Tensor) -> tf.Tensor:
     return tf_keras.activations.gelu(x, approximate=True)  # Model Garden's activations.gelu
 
