@@ -107,3 +107,14 @@ def test_explicit_conversions_round_trip(tmp_path):
     arch = archdsl.load(str(spec))
     assert arch.shapes["t"] == Shape(32, 32, 16, tokens=True) and arch.outputs == {"m": (32, 32, 8)}
     assert arch.graph.node("m").level == 1
+
+
+def test_an_encoder_of_12_blocks_is_one_box():
+    from archdsl.render.model import build
+
+    arch = archdsl.load("specs/vit_b16.arch")
+    boxes = build(arch).boxes
+    assert len(boxes) == 5 and boxes["encoded"].kind == "encoder ×12 (12 heads, mlp 3072)"
+    assert boxes["encoded"].shape == "197×768 tokens (14×14+1)"
+    layers = build(arch, "layers").boxes  # the layer view expands it, block by block
+    assert {"encoded.0.self_attention", "encoded.11.intermediate", "encoded"} <= set(layers)
