@@ -118,3 +118,11 @@ def test_an_encoder_of_12_blocks_is_one_box():
     assert boxes["encoded"].shape == "197×768 tokens (14×14+1)"
     layers = build(arch, "layers").boxes  # the layer view expands it, block by block
     assert {"encoded.0.self_attention", "encoded.11.intermediate", "encoded"} <= set(layers)
+
+
+def test_a_vit_under_a_segmentation_head():
+    arch = archdsl.load("specs/segmentation_vit.arch", {"input_size": 64, "num_layers": 2})
+    assert arch.outputs == {"logits": (64, 64, 21)}
+    vit_only = archdsl.load("specs/vit_ti16.arch", {"input_size": 64, "num_layers": 2, "pooler": "none"})
+    head = 3 * 3 * 192 * 256 + 3 * 3 * 256 * 256 + 2 * 4 * 256 + 256 * 21 + 21  # 2 convs + BN, classifier
+    assert arch.params == vit_only.params + head

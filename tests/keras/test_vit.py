@@ -56,3 +56,11 @@ def test_compile_xla_reports_the_hlo(capsys):
     assert main(["compile", "specs/vit_s16.arch", "-D", "input_size=64", "-D", "num_layers=1", "--xla", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["keras_params"] == report["params"] and report["xla"]["hlo_instructions"] > 0
+
+
+def test_segmentation_vit_runs():
+    arch = archdsl.load("specs/segmentation_vit.arch", {"input_size": 64, "num_layers": 1})
+    model = arch.to_keras()
+    assert model.count_params() == arch.params
+    logits = model(np.random.rand(1, 64, 64, 3).astype("float32"), training=False)["logits"]
+    assert logits.shape == (1, 64, 64, 21) and np.all(np.isfinite(logits))
