@@ -126,3 +126,8 @@ def test_a_vit_under_a_segmentation_head():
     vit_only = archdsl.load("specs/vit_ti16.arch", {"input_size": 64, "num_layers": 2, "pooler": "none"})
     head = 3 * 3 * 192 * 256 + 3 * 3 * 256 * 256 + 2 * 4 * 256 + 256 * 21 + 21  # 2 convs + BN, classifier
     assert arch.params == vit_only.params + head
+
+
+def test_a_huge_encoder_is_a_limit_error_before_expanding():
+    text = _error({**TINY, "num_layers": 10**9})
+    assert "max-nodes" in text or "work" in text

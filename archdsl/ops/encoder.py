@@ -1,6 +1,7 @@
 """The ViT encoder composites: `encoder_block` (Model Garden's nn_blocks.TransformerEncoderBlock as
 vit.py configures it: norm_first, GELU MLP, epsilon 1e-6) and `encoder` (vit.Encoder: position
-embedding, dropout, `layers` blocks, final layer norm), each expanded to primitive layers.
+embedding, dropout, `repeats` blocks, final layer norm), each expanded to primitive layers.
+`repeats`, as a block group's, is what elaboration's work budget charges per block.
 
 One block is: layer_norm -> self_attention -> dropout -> [layer_scale] -> [drop_path] -> add
 (residual), layer_norm -> dense mlp_dim gelu -> dense width -> dropout -> [layer_scale] ->
@@ -37,7 +38,7 @@ BLOCK = "encoder_block"
 
 @dataclass(frozen=True, slots=True)
 class EncoderAttrs:
-    """`layers` = 1 and `pos_embed` False is one `encoder_block`; `drop_rate` is the block's rate
+    """`layers` (spelled `repeats`) = 1 and `pos_embed` False is one `encoder_block`; `drop_rate` is the block's rate
     for a block and the initial (last block's) rate for an encoder."""
 
     heads: int
@@ -52,7 +53,7 @@ class EncoderAttrs:
     origin: int = 0  # pos_embed_shape: the embedding's grid side; 0 = the input's grid
 
     def __post_init__(self) -> None:
-        positive(heads=self.heads, mlp_dim=self.mlp_dim, layers=self.layers)
+        positive(heads=self.heads, mlp_dim=self.mlp_dim, repeats=self.layers)
         for name in ("dropout", "attention_dropout", "drop_rate"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
@@ -122,14 +123,14 @@ ENCODER_BLOCK = OpDef(
     EncoderAttrs, params=COMMON, positional=("heads", "mlp_dim"), shape=_shape,
     expand=_expand, takes="tokens", label=lambda a: f"encoder block ×{a.heads} heads")
 ENCODER = OpDef(
-    "encoder", "ViT encoder (position embedding, `layers` blocks, final norm), e.g. "
-    "`encoder 12 3072 layers=12 dropout=0.1`", EncoderAttrs,
-    params=(Param("layers", "int"), *COMMON, Param("pos_embed_size", "int", 0)),
+    "encoder", "ViT encoder (position embedding, `repeats` blocks, final norm), e.g. "
+    "`encoder 12 3072 repeats=12 dropout=0.1`", EncoderAttrs,
+    params=(Param("repeats", "int"), *COMMON, Param("pos_embed_size", "int", 0)),
     positional=("heads", "mlp_dim"),
-    make_attrs=lambda v, ctx: EncoderAttrs(v["heads"], v["mlp_dim"], v["layers"], v["dropout"],
+    make_attrs=lambda v, ctx: EncoderAttrs(v["heads"], v["mlp_dim"], v["repeats"], v["dropout"],
                                            v["attention_dropout"], v["drop_rate"], v["layer_scale"],
                                            v["epsilon"], True, v["pos_embed_size"]),
-    values=lambda a: {"layers": a.layers, "heads": a.heads, "mlp_dim": a.mlp_dim, "dropout": a.dropout,
+    values=lambda a: {"repeats": a.layers, "heads": a.heads, "mlp_dim": a.mlp_dim, "dropout": a.dropout,
                       "attention_dropout": a.attention_dropout, "drop_rate": a.drop_rate,
                       "layer_scale": a.layer_scale, "epsilon": a.epsilon, "pos_embed_size": a.origin},
     shape=_shape, expand=_expand, takes="tokens",
