@@ -81,7 +81,6 @@ def _cls_cost(a: ClsAttrs, ins: Sequence[Shape], out: Shape, ctx: RuleContext) -
 
 def _cls_lower(a: ClsAttrs, name: str) -> Any:
     import tf_keras
-
     from archdsl.lower.vit_layers import ClassToken
 
     return ClassToken(name=name) if a.pooler == "token" else tf_keras.layers.Identity(name=name)
