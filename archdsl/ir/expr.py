@@ -179,6 +179,8 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
     if any(a.kind != "pos" for a in expr.args):
         raise ArchError(error(f"`{expr.func}` takes positional arguments only", expr.span))
     args = [evaluate(a.value, scope) for a in expr.args]
+    if expr.func == "int" and len(args) == 1 and isinstance(args[0], bool):
+        return int(args[0])  # a flag as a count: `repeat int(flag)`, an empty or one-level range
     if not args or not all(_number(a) for a in args):
         raise ArchError(error(f"`{expr.func}` needs numeric arguments", expr.span))
     try:

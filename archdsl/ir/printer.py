@@ -147,6 +147,12 @@ class _Printer:
         leaves = list(subtree.values())
         if not all(isinstance(v, str) for v in leaves):
             raise Unprintable("outputs nest a record inside a family")
+        if not subtree:  # an empty family: `outputs` of a scope where no line is marked `output`
+            marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.prefix
+                              for s in self.g.sections for line in s.lines)
+            if marked_here:
+                raise Unprintable("an empty family in a scope with `output` lines")
+            return "outputs"
         marked = self._marked_outputs(subtree)
         if marked is not None:
             if not marked.startswith(scope.prefix):

@@ -42,5 +42,6 @@ def keras_activation(fn: str, name: str) -> Any:
 
 ACT = OpDef("act", "activation function, e.g. `act swish` (" + ", ".join(ACTIVATIONS) + ")", ActAttrs,
             params=(Param("fn", "string"),), positional=("fn",),
-            lower=lambda a, name: keras_activation(a.fn, name), label=lambda a: a.fn, in_summary=False)
+            lower=lambda a, name: keras_activation(a.fn, name), label=lambda a: a.fn, in_summary=False,
+            takes="any")
 OPS = (ACT,)

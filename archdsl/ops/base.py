@@ -26,14 +26,35 @@ Bound = dict[str, Any]  # parameter name -> value, as a stage binds them
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """A feature map's height, width and channels for one sample."""
+    """One sample's tensor: a feature map (height x width x channels), or with `tokens` a token
+    sequence whose `height` x `width` is its patch grid (the grid keeps the level a feature map of
+    that size would have), `channels` each token's width, and `extra` tokens before the grid (a
+    class token). `Shape(h, w, c)` is a feature map."""
 
     height: int
     width: int
     channels: int
+    tokens: bool = False
+    extra: int = 0
 
     def __str__(self) -> str:
-        return f"{self.height}x{self.width}x{self.channels}"
+        return self.text("x")
+
+    @property
+    def length(self) -> int:
+        """Tokens in a sequence (grid plus extra); a feature map's positions."""
+        return self.height * self.width + self.extra
+
+    @property
+    def form(self) -> str:
+        return "tokens" if self.tokens else "feature map"
+
+    def text(self, times: str = "×") -> str:
+        """`14×14×192` for a feature map; `197×192 tokens (14×14+1)` for a sequence."""
+        if not self.tokens:
+            return f"{self.height}{times}{self.width}{times}{self.channels}"
+        extra = f"+{self.extra}" if self.extra else ""
+        return f"{self.length}{times}{self.channels} tokens ({self.height}{times}{self.width}{extra})"
 
     def strided(self, stride: int, channels: int | None = None) -> Shape:
         """TF 'same' padding: ceil division of the spatial size."""
@@ -180,6 +201,8 @@ class OpDef:
     resampler: bool = False  # brings its input to this node's level (its source is the input's level)
     spelled: bool = True  # written in specs (False: made by the compiler, e.g. input, resample)
     weighted: bool = False  # owns Keras weights (weight transfer pairs these layers)
+    # what its inputs must be: "map" (feature maps), "tokens" (token sequences) or "any"
+    takes: str = "map"
     # deployment targets ("tflite", "tflite-int8", "tflite-gpu", "xla") -> why it does not run there
     unsupported: Mapping[str, str] = field(default_factory=dict)
 
@@ -187,6 +210,8 @@ class OpDef:
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError(f"op `{self.name}`: a parameter is declared twice")
+        if self.takes not in ("map", "tokens", "any"):
+            raise ValueError(f"op `{self.name}`: takes must be map, tokens or any, not {self.takes!r}")
         unknown = [p for p in self.positional if p not in names]
         if unknown:
             raise ValueError(f"op `{self.name}`: positional parameter `{unknown[0]}` is not declared")

@@ -47,11 +47,11 @@ def _coarse_first(levels: Sequence[int]) -> Sequence[int]:
 
 
 ADD = OpDef("add", "element-wise sum of all inputs", NoAttrs, min_inputs=2, max_inputs=None, ordered=False,
-            shape=_same_shapes("add"), lower=_keras("Add"))
+            shape=_same_shapes("add"), lower=_keras("Add"), takes="any")
 CONCAT = OpDef("concat", "channel concatenation of all inputs", NoAttrs, min_inputs=2, max_inputs=None,
                shape=_concat_shape, lower=_keras("Concatenate", axis=-1))
 ATTENTION = OpDef("attention", "NAS-FPN global attention: coarse + fine * sigmoid(global max of coarse)",
                   NoAttrs, min_inputs=2, max_inputs=2, shape=_same_shapes("attention"), lower=_lower_attention,
                   input_order=_coarse_first)
-IDENTITY = OpDef("identity", "pass-through", NoAttrs, lower=_keras("Identity"))
+IDENTITY = OpDef("identity", "pass-through", NoAttrs, lower=_keras("Identity"), takes="any")
 OPS = (ADD, CONCAT, ATTENTION, IDENTITY)

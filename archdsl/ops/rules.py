@@ -10,13 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from archdsl.ops.base import Cost, Layer, RuleContext, Shape
+from archdsl.ops.base import Cost, Layer, RuleContext, RuleError, Shape
 from archdsl.ops.registry import get_op
 
 
 def shape_of(op: str, attrs: Any, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
-    """The node's output shape (ValueError: the inputs do not fit the op)."""
-    return get_op(op).shape(attrs, ins, ctx)
+    """The node's output shape (ValueError: the inputs do not fit the op, a feature map where the
+    op takes tokens or the reverse included)."""
+    definition = get_op(op)
+    if definition.takes != "any":
+        for i, shape in enumerate(ins):
+            if shape.tokens != (definition.takes == "tokens"):
+                want = "token sequences" if definition.takes == "tokens" else "feature maps"
+                convert = "patch_embed or to_tokens" if definition.takes == "tokens" else "to_map"
+                raise RuleError(f"`{op}` takes {want}, but input {i + 1} is {shape.form} {shape.text('x')}",
+                                hint=f"convert it explicitly with `{convert}`")
+    return definition.shape(attrs, ins, ctx)
 
 
 def layers_of(op: str, name: str, attrs: Any, ins: Sequence[Shape], ctx: RuleContext) -> tuple[Layer, ...]:

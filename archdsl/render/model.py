@@ -83,7 +83,7 @@ class Diagram:
 
 
 def hwc(shape: Shape) -> str:
-    return f"{shape.height}×{shape.width}×{shape.channels}"
+    return shape.text("×")
 
 
 def resample_label(src_level: int, dst_level: int) -> str:
