@@ -95,3 +95,17 @@ arch t(input_size = 33) {
     # SE on 16 channels: reduce to 4 (16*4 + 4), expand back (4*16 + 16); conv 432, bn 64
     assert arch.params == 432 + 64 + 68 + 80
     assert list(arch.outputs.values()) == [(17, 17, 16)]
+
+
+# Model Garden's MobileNet(model_id) (width 1.0) and SpineNetMobile(SCALING_MAP[id], swish,
+# se_ratio 0.2, expand_ratio 6): count_params(), which does not depend on the input size.
+OTHERS = {
+    "mobilenet_v2": 2_257_984, "mobilenet_v3_large": 4_226_432, "mobilenet_v3_small": 1_529_968,
+    "spinenet_mobile49": 2_313_892, "spinenet_mobile49S": 1_004_872, "spinenet_mobile49XS": 869_400,
+}
+
+
+@pytest.mark.parametrize("spec", OTHERS)
+def test_mobile_backbone_params_equal_model_garden(spec):
+    arch = archdsl.load(f"specs/{spec}.arch")
+    assert arch.params == OTHERS[spec]

@@ -22,12 +22,13 @@ from archdsl.lower.names import keras_name
 
 __all__ = ["copy", "fail", "transfer_auto"]
 
-_AUTO = re.compile(r"^(conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|residual_block|"
-                   r"inverted_bottleneck_block|squeeze_excitation)(?:_(\d+))?$")
-_KIND = {"conv2d": "conv", "batch_normalization": "bn", "sync_batch_normalization": "bn",
+_AUTO = re.compile(r"^(conv2d|depthwise_conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|"
+                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block)(?:_(\d+))?$")
+_KIND = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "batch_normalization": "bn",
+         "sync_batch_normalization": "bn",
          "bottleneck_block": "bottleneck", "residual_block": "residual", "inverted_bottleneck_block": "mbconv",
-         "squeeze_excitation": "squeeze_excitation"}
-_KINDS = ("conv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation")
+         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn"}
+_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn")
 # A block's weighted members as attribute paths of Model Garden's layer (`_squeeze_excitation._se_reduce`).
 _SUBS = ("shortcut", "norm0", "conv0", "conv1", "norm1", "squeeze_excitation.se_reduce",
          "squeeze_excitation.se_expand", "conv2", "norm2", "conv3", "norm3", "se_reduce", "se_expand")
@@ -65,6 +66,9 @@ def _target_units(target: Any, prefix: str) -> dict[str, list[Any]]:
     for kind, names in units:
         first = names if isinstance(names, str) else next(iter(names.values()))
         if first.startswith(prefix):
+            # Keras counts DepthwiseConv2D apart from Conv2D (`depthwise_conv2d_k`); so does this
+            if kind == "conv" and type(target.get_layer(keras_name(first))).__name__ == "DepthwiseConv2D":
+                kind = "dwconv"
             out[kind].append(names)
     return out
 

@@ -20,7 +20,7 @@ from archdsl.ops import act as act_op
 from archdsl.ops import bn as bn_op
 from archdsl.ops.act import ActAttrs
 from archdsl.ops.base import Bound, BuildContext, Layer, OpDef, Param, RuleContext, Shape, log2_step, positive
-from archdsl.ops.blocks import Expansion, _Block
+from archdsl.ops.blocks import Expansion, _Block, _filters
 from archdsl.ops.bn import BatchNormAttrs
 from archdsl.ops.conv import ConvAttrs
 from archdsl.ops.drop_path import DropAttrs
@@ -140,7 +140,8 @@ def _make(v: Bound, ctx: BuildContext) -> MBConvAttrs:
     if v["se_ratio"] > 0:  # Model Garden: SE only for 0 < se_ratio <= 1
         se = SqueezeExciteAttrs(v["se_ratio"], None, v["se_act"], v["se_gating"], v["divisible_by"],
                                 v["se_round_down_protect"])
-    return MBConvAttrs(v["filters"], act_op.from_defaults(ctx.defaults), float(v["expand"]), v["kernel"],
+    activation = v["act"] if v["act"] is not None else act_op.from_defaults(ctx.defaults)
+    return MBConvAttrs(_filters(v, ctx), activation, float(v["expand"]), v["kernel"],
                        v["stride"], v["repeats"], se, v["expand_se_in"], v["depthwise_act"], v["divisible_by"],
                        v["residual"], v["drop_rate"], bn_op.from_defaults(ctx.defaults))
 
@@ -151,7 +152,7 @@ def _values(a: MBConvAttrs) -> Bound:
             "se_ratio": a.se.ratio if a.se else 0.0, "repeats": a.repeats, "drop_rate": a.drop_rate,
             "se_act": se.activation, "se_gating": se.gating, "se_round_down_protect": se.round_down_protect,
             "expand_se_in": a.expand_se_in, "depthwise_act": a.depthwise_activation,
-            "divisible_by": a.divisible_by, "residual": a.residual}
+            "divisible_by": a.divisible_by, "residual": a.residual, "act": a.activation}
 
 
 @lru_cache(maxsize=4096)
@@ -190,15 +191,59 @@ def _shape(a: MBConvAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
 MBCONV = OpDef(
     "mbconv", "inverted bottleneck block group (Model Garden's InvertedBottleneckBlock), e.g. "
     "`mbconv 5x5 /2 40 expand=6 se_ratio=0.25 repeats=2`", MBConvAttrs,
-    params=(Param("kernel", "int", 3), Param("filters", "int"), Param("stride", "int", 1),
+    params=(Param("kernel", "int", 3), Param("filters", "int", None), Param("stride", "int", 1),
             Param("expand", "float", 6.0), Param("se_ratio", "float", 0.0), Param("repeats", "int", 1),
             Param("drop_rate", "float", 0.0), Param("se_act", "string", "relu"),
             Param("se_gating", "string", "sigmoid"), Param("se_round_down_protect", "bool", True),
             Param("expand_se_in", "bool", False), Param("depthwise_act", "string", None),
-            Param("divisible_by", "int", 1), Param("residual", "bool", True)),
+            Param("divisible_by", "int", 1), Param("residual", "bool", True), Param("act", "string", None)),
     positional=("kernel", "filters"), make_attrs=_make, values=_values,
     level_step=lambda v: log2_step(v["stride"], "stride"), shape=_shape,
     expand=_expand,
-    inner_width=lambda a, s: a.filters, width=lambda v, ctx: v.get("filters"),
+    inner_width=lambda a, s: a.filters, width=_filters,
     label=lambda a: f"MBConv{a.expand_ratio:g} {a.kernel}×{a.kernel}" + (f" ×{a.repeats}" if a.repeats > 1 else ""))
-OPS = (SQUEEZE_EXCITE, MBCONV)
+@dataclass(frozen=True, slots=True)
+class ConvBNAttrs:
+    """Model Garden's `mobilenet.Conv2DBNBlock`: conv, optional batch norm, activation."""
+
+    conv: ConvAttrs
+    activation: str
+    norm: bool = True
+    bn: BatchNormAttrs = BatchNormAttrs()
+
+    def __post_init__(self) -> None:
+        act_op.check_activation(self.activation)
+
+
+@lru_cache(maxsize=4096)
+def _expand_convbn(name: str, a: ConvBNAttrs, ins: tuple[Shape, ...], ctx: RuleContext) -> tuple[Layer, ...]:
+    e = Expansion(name)
+    b = _Block(e, "conv_bn", 0)
+    out = ins[0].strided(a.conv.stride, a.conv.filters)
+    y = b.add("conv0", "conv", a.conv, ("<0>",), out)
+    if a.norm:
+        y = b.add("norm0", "bn", a.bn, (y,), out)
+    b.add("act", "act", ActAttrs(a.activation), (y,), out, last=True)
+    return tuple(e.layers)
+
+
+def _make_convbn(v: Bound, ctx: BuildContext) -> ConvBNAttrs:
+    activation = v["act"] if v["act"] is not None else act_op.from_defaults(ctx.defaults)
+    return ConvBNAttrs(ConvAttrs(v["filters"], v["kernel"], v["stride"], v["bias"]), activation, v["norm"],
+                       bn_op.from_defaults(ctx.defaults))
+
+
+CONV_BN = OpDef(
+    "convbn", "Model Garden's Conv2DBNBlock (conv, batch norm unless `norm=false`, activation), e.g. "
+    "`convbn 3x3 /2 16 act=hard_swish`", ConvBNAttrs,
+    params=(Param("kernel", "int", 3), Param("filters", "int"), Param("stride", "int", 1),
+            Param("bias", "bool", False), Param("norm", "bool", True), Param("act", "string", None)),
+    positional=("kernel", "filters"), make_attrs=_make_convbn,
+    values=lambda a: {"kernel": a.conv.kernel, "filters": a.conv.filters, "stride": a.conv.stride,
+                      "bias": a.conv.bias, "norm": a.norm, "act": a.activation},
+    level_step=lambda v: log2_step(v["stride"], "stride"),
+    shape=lambda a, ins, ctx: ins[0].strided(a.conv.stride, a.conv.filters),
+    expand=_expand_convbn, width=lambda v, ctx: v.get("filters"),
+    label=lambda a: f"convbn {a.conv.kernel}×{a.conv.kernel}{'/' + str(a.conv.stride) if a.conv.stride > 1 else ''} "
+                    f"{a.conv.filters}")
+OPS = (SQUEEZE_EXCITE, MBCONV, CONV_BN)
