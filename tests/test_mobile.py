@@ -61,7 +61,7 @@ def test_mbconv_skips_only_where_shapes_allow_and_expands_only_above_ratio_1():
     op = get_op("mbconv")
     base = dict(kernel=3, stride=1, expand=1.0, se_ratio=0.25, repeats=2, drop_rate=0.0, se_act="relu",
                 se_gating="sigmoid", se_round_down_protect=True, expand_se_in=False, depthwise_act=None,
-                divisible_by=1, residual=True)
+                divisible_by=1, residual=True, act=None)
     bctx = BuildContext(1, defaults={"act": {"fn": "swish"}})
     layers = op.expand("m", op.build({**base, "filters": 16}, bctx), (Shape(32, 32, 32),), ctx)
     members = [(lyr.unit[1], lyr.unit[2]) for lyr in layers if lyr.unit]
