@@ -109,3 +109,8 @@ OTHERS = {
 def test_mobile_backbone_params_equal_model_garden(spec):
     arch = archdsl.load(f"specs/{spec}.arch")
     assert arch.params == OTHERS[spec]
+
+
+def test_retinanet_spinenet_mobile49_params_equal_model_garden():
+    # SpineNetMobile('49') + RetinaNetHead(num_filters=48, use_separable_conv=True), 91 classes
+    assert archdsl.load("specs/retinanet_spinenet_mobile49.arch").params == 2_386_603
