@@ -37,4 +37,5 @@ def test_macs_match_the_traced_graph(spec):
     size, build = CASES[spec]
     ours = archdsl.load(f"specs/{spec}.arch", {"input_size": size}).macs
     theirs = traced_macs(build(size), size)
+    print(f"{spec}@{size}: check {ours:,} MACs, traced graph {theirs:,} ({100 * (ours / theirs - 1):+.3f}%)")
     assert abs(ours - theirs) <= 0.005 * theirs, (ours, theirs)
