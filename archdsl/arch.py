@@ -20,6 +20,7 @@ from archdsl.ir.elaborate import Elaborator
 from archdsl.ir.expr import coerce
 from archdsl.ir.graph import ArchGraph
 from archdsl.ir.load import Module, Template, load_module, param_type
+from archdsl.ir.recover import once
 from archdsl.limits import DEFAULT, Limits
 from archdsl.ops.base import Shape
 from archdsl.passes import Cost, State, run_pipeline
@@ -93,8 +94,8 @@ class Arch:
 
     def to_text(self) -> str:
         """Canonical `.arch` text printed from the IR; loading it gives an equal graph (same names,
-        ops, levels, attrs, shares, edges, outputs; see `archdsl.syntax.ir_printer`)."""
-        from archdsl.syntax.ir_printer import format_arch
+        ops, levels, attrs, shares, edges, outputs; see `archdsl.ir.printer`)."""
+        from archdsl.ir.printer import format_arch
         return format_arch(self.graph)
 
     def to_keras(self, batch_size: int | None = None):
@@ -147,6 +148,8 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
     if graph is None:
         raise ArchError(elaborator.diags)
     state = run_pipeline(State(graph, limits=limits))
+    # A pass's finding in a template called N times is one finding, with a note for the call.
+    state = replace(state, diagnostics=tuple(once(state.diagnostics, elaborator.calls.values())))
     if state.failed:
         raise ArchError(state.diagnostics)
     return Arch(state, path, overrides, module.sources)

@@ -4,7 +4,8 @@ Every mistake a user can make in a spec ends as a `Diagnostic`: a severity, a on
 `Span` it points at (or, for generated graphs, the node it names), an optional hint and secondary
 notes ("first input defined here"). `ArchError` carries all the diagnostics of a failed run, so a
 user fixes every independent error in one edit. Rendering follows rustc/xDSL: `file:line:col`, the
-source line, carets under the span.
+source line, carets under the span. Control characters in a spec (an ANSI escape, a NUL) are
+shown escaped (`\\x1b`), never written to the user's terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +46,17 @@ class Span:
     def __str__(self) -> str:
         return f"{self.source.path}:{self.line}:{self.col}"
 
+    @classmethod
+    def of_token(cls, source: Source, tok: Any) -> Span:
+        """The span of a Lark token (whose positions are optional in Lark's types)."""
+        line, col = tok.line or 1, tok.column or 1
+        return cls(source, line, col, tok.end_line or line, tok.end_column or col + 1)
+
 
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # expected and harmless: shown with `--table` or `-v` only
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +79,18 @@ class Diagnostic:
     node: str | None = None  # names the node when there is no span (generated graphs)
 
     def render(self) -> str:
-        head = f"{self.severity.value}: {self.message}"
+        head = f"{self.severity.value}: {visible(self.message)}"
         if self.span is None and self.node is not None:
             head += f" (node `{self.node}`)"
         parts = [head]
         if self.span is not None:
             parts.append(_excerpt(self.span))
         for note in self.notes:
-            parts.append(f"note: {note.message}")
+            parts.append(f"note: {visible(note.message)}")
             if note.span is not None:
                 parts.append(_excerpt(note.span))
         if self.hint:
-            parts.append(f"  = hint: {self.hint}")
+            parts.append(f"  = hint: {visible(self.hint)}")
         return "\n".join(parts)
 
 
@@ -101,15 +110,25 @@ def _excerpt(span: Span) -> str:
         shift = start - (3 if start else 0)
         text = ("..." if start else "") + text[start:stop] + ("..." if stop < len(text) else "")
         col, end = col - shift, min(end - shift, len(text) + 1)
-    width = max(1, end - col)
-    # Tabs are kept so the caret line aligns with the source line in a terminal.
-    lead = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1])
+    # Control bytes (an ANSI escape, a NUL) are shown escaped, never sent to the terminal; the
+    # carets follow the escaped text. Tabs are kept so the caret line aligns in a terminal.
+    shown = [visible(ch) for ch in text]
+    lead = "".join("\t" if ch == "\t" else " " * len(ch) for ch in shown[: col - 1])
+    width = max(1, sum(len(ch) for ch in shown[col - 1: end - 1]))
     return (
-        f"{pad}--> {span}\n"
+        f"{pad}--> {visible(str(span))}\n"
         f"{pad} |\n"
-        f"{number} | {text}\n"
+        f"{number} | {''.join(shown)}\n"
         f"{pad} | {lead}{'^' * width}"
     )
+
+
+def visible(text: str) -> str:
+    """`text` with non-printable characters (tab and newline kept) as `\\x1b`-style escapes."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\t\n" else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 class ArchError(Exception):

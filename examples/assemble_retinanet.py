@@ -5,11 +5,12 @@ one file. From Python, `assemble()` writes the same kind of composite for any ch
 (the parts stay specs: templates in specs/, called by name) and checks it, without TensorFlow.
 With `--keras`, each model is also lowered to tf-keras and run on one batch.
 
-    python examples/assemble_retinanet.py [OUT_DIR] [--keras]
+    python examples/assemble_retinanet.py [OUT_DIR] [--keras]    (default: a new temporary directory)
 """
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import archdsl
@@ -65,7 +66,7 @@ def run_keras(arch: archdsl.Arch) -> None:
 def main(argv: list[str]) -> None:
     keras = "--keras" in argv
     args = [a for a in argv if a != "--keras"]
-    out = Path(args[0] if args else "assembled")
+    out = Path(args[0] if args else tempfile.mkdtemp(prefix="archdsl-assembled-"))
     out.mkdir(parents=True, exist_ok=True)
     size = {"input_size": 128}
     from_spec = archdsl.load(SPECS / "retinanet_resnet50_fpn.arch", size)
@@ -77,6 +78,7 @@ def main(argv: list[str]) -> None:
         print("from Python:   " + describe(arch))
         models.append(arch)
     assert models[0].params == models[1].params  # the spec and the Python assembly agree
+    print(f"wrote the assembled specs to {out}")
     if keras:
         for arch in models:
             run_keras(arch)

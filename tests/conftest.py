@@ -40,3 +40,15 @@ def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
         if f"not {marker}" in expr and collection_path.is_relative_to(folder):
             return True
     return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the fast tests first, then the `slow` property tests, then the Keras and parity tests (a
+    stable sort: file order is kept within each part), so a plain `pytest` reports quick failures
+    within seconds."""
+    def tier(item) -> int:
+        if item.get_closest_marker("keras") or item.get_closest_marker("parity"):
+            return 2
+        return 1 if item.get_closest_marker("slow") else 0
+
+    items.sort(key=tier)

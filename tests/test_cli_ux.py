@@ -128,15 +128,18 @@ def test_a_savedmodel_directory_gets_the_umask(tmp_path):
 
 
 def test_compile_has_a_verbose_flag_and_is_quiet_by_default(monkeypatch):
-    from archdsl.cli.compile import _quiet_tensorflow
+    from archdsl.lower import tflog  # what compile calls with args.verbose (tests/test_tflog.py has the rest)
 
     args = build_parser().parse_args(["compile", "specs/spinenet49S.arch", "-v"])
     assert args.verbose is True
-    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
-    _quiet_tensorflow(verbose=True)
+    monkeypatch.setattr(tflog, "_verbose", None)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "")  # recorded, so the teardown restores the original
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL")
+    tflog.configure(verbose=True)
     assert "TF_CPP_MIN_LOG_LEVEL" not in os.environ
-    _quiet_tensorflow(verbose=False)
+    tflog.configure(verbose=False)
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+    tflog.configure(verbose=True)  # drops the log filters again
 
 
 def test_diff_names_a_and_b_and_follows_the_spec(capsys):

@@ -65,3 +65,12 @@ def test_vscode_grammar_parses_and_matches_the_grammar():
 def test_core_does_not_import_pygments():
     code = "import sys, archdsl, archdsl.cli; assert 'pygments' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_language_reference_renders_highlighted():
+    # What the README's `python -m archdsl.editors.pygments_lexer docs/language.md` produces.
+    text = (ROOT / "docs" / "language.md").read_text()
+    page = render_markdown(text)
+    fences = text.count("```arch\n")
+    assert fences >= 10 and page.count('<div class="highlight">') == fences
+    assert '<span class="k">fuse</span>' in page

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,15 @@ FAST = ["random_search.py", "assemble_retinanet.py"]  # examples that need Tenso
 
 
 @pytest.mark.parametrize("name", FAST)
-def test_example_runs(name, tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / name), str(tmp_path)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+def test_example_runs_and_writes_only_where_it_says(name, tmp_path):
+    # Run from a checkout (here: an empty working directory), an example must not leave untracked
+    # folders in it: without OUT_DIR it writes to a temporary directory and names it.
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []
+    written = Path(done.stdout.strip().splitlines()[-1].rsplit(" to ", 1)[1])
+    try:
+        assert list(written.glob("*.arch"))
+    finally:
+        shutil.rmtree(written)

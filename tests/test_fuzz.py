@@ -65,6 +65,7 @@ def _mutations():
                      numbers, st.integers(0, 200), st.sampled_from(["b1", "s0", "zz", "outputs", "image"]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(_mutations())
 def test_mutated_specs(tmp_path_factory, m):

@@ -74,7 +74,7 @@ def test_wl_hard_pair_differs():
     hexagon = _wl_hard([(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 0)])
     triangles = _wl_hard([(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)])
     def wl(a):
-        g = nx.DiGraph(a.graph._g)
+        g = a.graph.to_networkx()
         for v in g:
             g.nodes[v]["l"] = a.graph.node(v).op
         return nx.weisfeiler_lehman_graph_hash(g, node_attr="l")

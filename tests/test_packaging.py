@@ -1,4 +1,5 @@
-"""The grammar ships inside the wheel, and the installed package finds it there."""
+"""The grammar and the viewer's script and style ship inside the wheel, and the installed package
+finds the grammar there."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.slow  # builds a wheel
 def test_wheel_contains_the_grammar(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
@@ -17,6 +21,9 @@ def test_wheel_contains_the_grammar(tmp_path):
     assert "archdsl/grammars/archdsl.lark" in names
     packaged = zipfile.ZipFile(wheel).read("archdsl/grammars/archdsl.lark").decode()
     assert packaged == (ROOT / "grammars" / "archdsl.lark").read_text()
+    for asset in ("viewer.js", "viewer.css"):  # the HTML viewer inlines them into every page
+        assert zipfile.ZipFile(wheel).read(f"archdsl/render/{asset}").decode() == \
+            (ROOT / "archdsl" / "render" / asset).read_text()
     # Installed from the wheel (outside the checkout), the parser loads the packaged grammar.
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

@@ -95,8 +95,8 @@ arch small(a = 1, b = 2) {  # open
 
   let x = (1 + 2) * 3 - -(4 - 5) // 2  # eol let
   let y = 1 - (2 - 3) + f(1, k = 2) + 1e-5 + 2.5 + "a\\"b\\\\c"
-  x0 = conv 3x3 /(x + 1) 64 bias=true -> bn(momentum = 0.9) -> act(relu) at L3 <- img  # eol node
-  y0 = add -> repeat 2 (conv 1x1 x -> bn) <- x0, img                                   # mid
+  x0 = conv 3x3 /(x + 1) 64 bias=true -> bn(momentum = 0.9) -> act relu at L3 <- img  # eol node
+  y0 = add -> repeat 2 (conv 1x1 x -> bn) <- x0, img                                  # mid
   fuse resample alpha(0.5), combine add {  # fuse head
     # in fuse
     c1  = block at L3 <- a, b  # c1
@@ -121,6 +121,15 @@ block b(
 }
 # eof
 '''
+
+
+def test_ops_in_chains_print_as_the_docs_write_them():
+    body = "arch a(f = swish) {{\n  input image: [64, 64, 3]\n  {}\n  x = conv 3x3 8 -> {} <- image\n  return x\n}}\n"
+    canonical = body.format("defaults act(swish), bn(momentum = 0.9)",
+                            "act swish -> act f -> upsample 2 -> resize(2 * f)")
+    assert format_text(canonical) == canonical
+    assert format_text(body.format("defaults act swish, bn momentum=0.9",
+                                   "act(swish) -> act(f) -> upsample(2) -> resize (2 * f)")) == canonical
 
 
 def test_canonical_layout_and_comment_placement():
@@ -197,6 +206,7 @@ def _file(*body):
     return ast.File(Source("<generated>", ""), (ast.ArchDef("arch", "a", (), tuple(body), _S, _S),))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_exprs)
 def test_expressions_print_and_read_back(expr):
@@ -204,6 +214,7 @@ def test_expressions_print_and_read_back(expr):
     assert same_ast(parse(format_file(file)), file), format_expr(expr)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_stages, min_size=1, max_size=3))
 def test_chains_print_and_read_back(stages):
@@ -255,6 +266,7 @@ def test_fmt_syntax_error_leaves_the_file_alone(tmp_path, capsys):
     assert main(["fmt", "--check", "--write", str(bad)]) == 2
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_comments_anywhere_survive(rnd):

@@ -166,3 +166,15 @@ def test_no_tensorflow_import(tmp_path):
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().endswith("False")
+
+
+@pytest.mark.parametrize("spec, body, orphans", [
+    ("spinenet49", "scale-permuted body", True),
+    ("resnet50", "backbone", False),
+    ("retinanet_resnet50_nasfpn", "backbone", True),  # NAS-FPN's fuse sections are the decoder's
+])
+def test_legend_describes_what_is_drawn(spec, body, orphans):
+    dot = render_dot(archdsl.load(ROOT / "specs" / f"{spec}.arch"))
+    legend = " | ".join(re.findall(r'<td align="left">([^<]*)</td>', dot))
+    assert body in legend and ("scale-permuted" in legend) == (body == "scale-permuted body")
+    assert ("orphan edge" in legend) == orphans

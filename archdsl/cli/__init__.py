@@ -47,10 +47,13 @@ COMMANDS: tuple[Command, ...] = (
             "lower a spec to a tf-keras model; optionally XLA-compile and save it"),
     Command("fmt", "archdsl.cli.fmt", "print specs in canonical form (or --check / --write them)"),
     Command("render", "archdsl.cli.render",
-            "draw a spec as a level-laned Graphviz diagram (.svg .png .pdf .dot)"),
+            "draw a spec as a level-laned Graphviz diagram (.svg .png .pdf .dot) or viewer page (.html)"),
+    Command("view", "archdsl.cli.view", "open a spec in the interactive viewer (one self-contained HTML page)"),
     Command("hash", "archdsl.cli.hash", "print the canonical, isomorphism-invariant hash of a spec"),
     Command("diff", "archdsl.cli.diff", "difference of two specs modulo renaming (exit 0 when equivalent)"),
     Command("sample", "archdsl.cli.sample", "sample distinct valid topologies from a search space"),
+    Command("search", "archdsl.cli.search",
+            "search a space for architectures (Ray Tune trials, a resumable store, Pareto fronts)"),
 )
 
 

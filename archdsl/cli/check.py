@@ -11,7 +11,8 @@ from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_args(p)
-    p.add_argument("--table", action="store_true", help="print a per-node table of shapes, params and MACs")
+    p.add_argument("--table", action="store_true",
+                   help="print a per-node table of shapes, params and MACs, and the notes (e.g. intended pruning)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (with --table, the rows are its \"table\" list)")
 
@@ -41,7 +42,7 @@ def table_rows(arch) -> list[dict]:
 
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args)
-    print_warnings(arch)
+    print_warnings(arch, notes=args.table or getattr(args, "verbose", False))
     if args.json:
         result = summary(arch)
         if args.table:

@@ -23,7 +23,10 @@ class Trouble(Exception):
 
 def input_file(path: str) -> str:
     """`path` if it names a readable file, else a Trouble saying what is wrong with it. A missing
-    file the spec imports is still a located spec error (exit 1): only the named file is checked."""
+    file the spec imports is still a located spec error (exit 1): only the named file is checked.
+    `-` is standard input, asked for explicitly."""
+    if path == "-":
+        return path
     if not os.path.exists(path):
         raise Trouble(f"no such file: {path}")
     if os.path.isdir(path):
@@ -42,7 +45,7 @@ def overrides(pairs: list[str], parser: argparse.ArgumentParser) -> dict[str, An
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             parser.error(f"-D expects name=value, got {pair!r}")
-        out[name.strip()] = parse_cli_value(value)
+        out[name.strip()] = parse_cli_value(value, name.strip())
     return out
 
 
@@ -77,7 +80,10 @@ def load_arch(args: argparse.Namespace):
     from archdsl.limits import FLAGS, Limits
 
     input_file(args.file)
-    limits = Limits(**{name: getattr(args, name) for name in FLAGS})
+    try:
+        limits = Limits(**{name: getattr(args, name) for name in FLAGS})
+    except ValueError as exc:  # a limit past its cap (see archdsl.limits.CAPS)
+        args.parser.error(str(exc))
     search = None
     if args.search_path:
         search = [os.path.dirname(os.path.abspath(args.file))] + args.search_path
@@ -90,9 +96,10 @@ def verbose_arg(p: argparse.ArgumentParser) -> None:
                    help="show TensorFlow's own log lines (hidden by default)")
 
 
-def print_warnings(arch) -> None:
+def print_warnings(arch, notes: bool = False) -> None:
+    """Warnings on stderr; notes (expected pruning, Severity.NOTE) too when `notes` (--table, -v)."""
     for w in arch.warnings:
-        if w.severity is Severity.WARNING:
+        if w.severity is Severity.WARNING or (notes and w.severity is Severity.NOTE):
             print(w.render(), file=sys.stderr)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from typing import Any
 
 from archdsl.cli.common import format_macs, load_arch, print_warnings, spec_args, summary, verbose_arg
 from archdsl.cli.progress import phase
+from archdsl.lower import tflog
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,14 +51,6 @@ def _unwritable(out: str) -> str | None:
     return None
 
 
-def _quiet_tensorflow(verbose: bool) -> None:
-    """Keep TensorFlow's log lines out of the output unless -v asks for them. The call site for
-    the library's quiet-TensorFlow switch (archdsl.lower, the "ux" branch); until that lands,
-    only TensorFlow's C++ INFO lines are hidden. A user's own TF_CPP_MIN_LOG_LEVEL wins."""
-    if not verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-
-
 def run(args: argparse.Namespace) -> int:
     if args.out:
         from archdsl.lower.artifacts import artifact_format
@@ -69,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
             args.parser.error(str(exc))
     with phase(f"checking {args.file}"):
         arch = load_arch(args)
-    print_warnings(arch)
+    print_warnings(arch, notes=args.verbose)
     problem = _unwritable(args.out) if args.out else None
     if problem:  # say so now, not after minutes of building and compiling
         print(f"error: cannot write {args.out}: {problem}", file=sys.stderr)
         return 1
-    _quiet_tensorflow(args.verbose)
+    # TensorFlow's start-up chatter drowns the summary: quiet unless -v (archdsl.lower.tflog).
+    tflog.configure(args.verbose)
     from archdsl.lower import require_keras
 
     with phase(f"{arch.name}: {arch.params:,} params; importing TensorFlow"):

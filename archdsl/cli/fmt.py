@@ -17,7 +17,7 @@ from pathlib import Path
 from archdsl.cli.common import Trouble, input_file
 from archdsl.diagnostics import ArchError, error
 from archdsl.fileio import write_atomic
-from archdsl.ir.load import read_spec
+from archdsl.ir.read import read_spec
 
 DESCRIPTION = "Format .arch specs canonically (comments are kept)."
 

@@ -4,7 +4,8 @@
 Its keyword list is the Lark grammar's (a test checks they match, as does the VS Code grammar in
 `editors/vscode/`). Needs Pygments (`pip install -e ".[editor]"`); the core never imports this.
 
-Render a doc with its ```arch fences highlighted:  python -m archdsl.editors.pygments_lexer docs/language.md -o language.html
+Render a doc with its ```arch fences highlighted:
+    python -m archdsl.editors.pygments_lexer docs/language.md -o language.html
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
 KEYWORDS = ("arch", "as", "at", "block", "by", "combine", "defaults", "for", "from", "fuse", "import", "in", "input",
-            "let", "merge", "orphans", "output", "repeat", "resample", "return", "scaled", "stochastic_depth",
-            "widths")
+            "let", "merge", "optional", "orphans", "output", "repeat", "resample", "return", "scaled",
+            "stochastic_depth", "widths")
 CONSTANTS = ("true", "false")
 
 

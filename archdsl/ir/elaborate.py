@@ -6,7 +6,10 @@ iterates levels; a template call instantiates a `block` or `arch` under the pref
 `fuse` section each parent of a line is first resampled to the line's level by the section's rule
 (`t.in0`, `t.in1`, ...), then combined (`t.add`, ...), then the line's own ops follow; the section
 is recorded so the merge-orphans pass can apply Model Garden's rule. Errors are collected per
-statement so one run reports every independent mistake.
+statement so one run reports every independent mistake, without echoes (`archdsl.ir.recover`:
+a failed line's names are failed, an error in a template is reported once). Every statement,
+loop iteration, template call and block layer counts against `max_nodes`, checked before the
+work is done, and the first limit reached stops elaboration.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from typing import Any
 
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
-from archdsl.ir.expr import Scope, coerce, evaluate
+from archdsl.ir.expr import FAILED, MAX_INT, Scope, cascade, coerce, evaluate
 from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
 from archdsl.ir.ops import bind, op_hint, spelled_op
+from archdsl.ir.recover import Calls, once, poison
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
 from archdsl.limits import DEFAULT, LimitExceeded, Limits
 from archdsl.ops.registry import spelled_names
@@ -42,6 +46,8 @@ class _Frame:
     inputs: dict[str, Binding] = field(default_factory=dict)  # a template's inputs, by name
 
 
+
+
 class Elaborator(FuseSections):
     def __init__(self, module: Module, *, limits: Limits = DEFAULT):
         self.module = module
@@ -51,20 +57,29 @@ class Elaborator(FuseSections):
         self.seeds: list[tuple[list, Span]] = []  # per section: `merge orphans from` bindings
         self.diags: list[Diagnostic] = []
         self.taken: dict[str, Span] = {}
-        # Loop iterations and template calls so far: they count against max_nodes too, since
-        # nested loops of `let`s or nested calls of node-less templates make work but no nodes.
+        self.optional: set[str] = set()  # groups of `optional` lines
+        # Work so far besides nodes: statements run, loop iterations, template calls and the
+        # layers block groups expand to. It counts against max_nodes too, since nested loops of
+        # `let`s or calls of node-less templates make work but no nodes, and `repeats=` makes
+        # layers that only `render --detail layers` and Keras see.
         self.steps = 0
+        self.calls: dict[int, Calls] = {}  # per called template (by definition): for error notes
 
     # ---- entry point
     def run(self, template: Template, overrides: dict[str, tuple[Any, Span]]) -> ArchGraph | None:
-        scope = param_values(template, overrides)
+        scope = param_values(template, overrides, max_string=self.limits.max_string_chars)
         frame = _Frame(Namespace(""), scope)
-        self._body(template.defn.body, frame)
+        try:
+            self._body(template.defn.body, frame)
+        except LimitExceeded as exc:  # stop at once, with the errors so far and this one
+            self.diags = once(self.diags + list(exc.diagnostics), self.calls.values())
+            return None
         if frame.returned is None and not self.diags:
             self.diags.append(error(f"arch `{template.name}` has no `return`", template.defn.span,
                                     hint="end the body with e.g. `return endpoints`"))
         graph = build_graph(template.name, self.stubs, self.diags)
-        if graph is None or frame.returned is None:
+        self.diags = once(self.diags, self.calls.values())
+        if graph is None or frame.returned is None or frame.returned is FAILED:
             return None
         try:
             graph.outputs = _outputs(frame.returned, template.defn.span)
@@ -78,17 +93,21 @@ class Elaborator(FuseSections):
             self.diags.extend(exc.diagnostics)
             return None
         graph.params = dict(scope.values)
+        graph.optional = frozenset(self.optional)
         return graph
 
     # ---- statements
     def _body(self, stmts: tuple[ast.Stmt, ...], frame: _Frame) -> None:
         for stmt in stmts:
+            self._spend(1, stmt.span)
             try:
                 self._stmt(stmt, frame)
             except LimitExceeded:
                 raise  # a limit stops everything: going on is the very work the limit forbids
             except ArchError as exc:
                 self.diags.extend(exc.diagnostics)
+                if poison(stmt, frame.ns.table, frame.scope.values, lambda e: self._level_of(e, frame)):
+                    frame.returned = FAILED
 
     def _stmt(self, stmt: ast.Stmt, frame: _Frame) -> None:
         if isinstance(stmt, ast.NodeStmt):
@@ -102,15 +121,7 @@ class Elaborator(FuseSections):
                     raise ArchError(error(f"unknown op `{stage.op}` in defaults", stage.op_span))
                 frame.defaults[stage.op] = bind(stage, sig, frame.scope, {}, fill=False)  # as written
         elif isinstance(stmt, ast.Widths):
-            scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
-            frame.widths = {}
-            for lvl, width in stmt.entries:
-                w = coerce(evaluate(width, frame.scope), "float", "a width", width.span) * scale
-                if not math.isfinite(w):
-                    raise ArchError(error(f"width {w} is not a finite number", width.span))
-                key = coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)
-                frame.widths[key] = int(w)  # Model Garden truncates
-            frame.scope.values["widths"] = dict(frame.widths)
+            self._widths(stmt, frame)
         elif isinstance(stmt, ast.Input):
             self._input(stmt, frame)
         elif isinstance(stmt, ast.For):
@@ -118,10 +129,31 @@ class Elaborator(FuseSections):
         elif isinstance(stmt, ast.Fuse):
             self._fuse(stmt, frame)
         elif isinstance(stmt, ast.Return):
-            if isinstance(stmt.value, ast.Ref):
-                frame.returned = ref(frame.ns, stmt.value, self._index(stmt.value, frame))
-            else:
-                frame.returned = Record({k: ref(frame.ns, r, self._index(r, frame)) for k, r in stmt.value})
+            self._return(stmt, frame)
+
+    def _return(self, stmt: ast.Return, frame: _Frame) -> None:
+        if isinstance(stmt.value, ast.Ref):
+            frame.returned = ref(frame.ns, stmt.value, self._index(stmt.value, frame))
+            return
+        fields: dict[str, Binding] = {}
+        spans: dict[str, Span] = {}
+        for key, r in stmt.value:
+            if key in fields:
+                raise ArchError(error(f"field `{key}` is given twice", r.span,
+                                      notes=[Note("first given here", spans[key])]))
+            fields[key], spans[key] = ref(frame.ns, r, self._index(r, frame)), r.span
+        frame.returned = Record(fields)
+
+    def _widths(self, stmt: ast.Widths, frame: _Frame) -> None:
+        scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
+        frame.widths = {}
+        for lvl, width in stmt.entries:
+            w = coerce(evaluate(width, frame.scope), "float", "a width", width.span) * scale
+            if not math.isfinite(w) or abs(w) > MAX_INT:
+                raise ArchError(error(f"width {w} is not a finite number of at most {MAX_INT:,}", width.span))
+            key = coerce(evaluate(lvl, frame.scope), "level", "a widths key", lvl.span)
+            frame.widths[key] = int(w)  # Model Garden truncates
+        frame.scope.values["widths"] = dict(frame.widths)
 
     def _input(self, stmt: ast.Input, frame: _Frame) -> None:
         if frame.depth > 0:  # a template's input: an alias for what the caller passed
@@ -142,8 +174,7 @@ class Elaborator(FuseSections):
     def _for(self, stmt: ast.For, frame: _Frame) -> None:
         lo = coerce(evaluate(stmt.lo, frame.scope), "int", "a loop bound", stmt.lo.span)
         hi = coerce(evaluate(stmt.hi, frame.scope), "int", "a loop bound", stmt.hi.span)
-        self._budget(max(0, hi - lo + 1), stmt.span)
-        self.steps += max(0, hi - lo + 1)
+        self._spend(max(0, hi - lo + 1), stmt.span)
         for value in range(lo, hi + 1):
             inner = replace(frame, scope=frame.scope.child())
             inner.scope.values[stmt.var] = value
@@ -156,7 +187,8 @@ class Elaborator(FuseSections):
         if stmt.target.index is not None:
             index = coerce(evaluate(stmt.target.index, frame.scope), "level", "an index", stmt.target.index.span)
         base = stmt.target.name + (f"[{index}]" if index is not None else "")
-        level = None if stmt.level is None else coerce(evaluate(stmt.level, frame.scope), "level", "a level", stmt.level.span)
+        level = None if stmt.level is None else \
+            coerce(evaluate(stmt.level, frame.scope), "level", "a level", stmt.level.span)
         inputs: list[Binding] = [ref(frame.ns, r, self._index(r, frame)) for r in stmt.inputs]
         if frame.fuse is not None:
             result = self._fuse_line(stmt, frame, base, level, inputs)
@@ -173,6 +205,8 @@ class Elaborator(FuseSections):
             family[index] = result
         if stmt.output:
             self._mark_output(stmt, frame, result, level)
+        if stmt.optional:
+            self.optional.add(frame.ns.prefix + base)
 
     def _mark_output(self, stmt, frame, result, level) -> None:
         if level is None:
@@ -187,6 +221,9 @@ class Elaborator(FuseSections):
                combines: int = 0) -> Binding:
         """The nodes of one line's chain; its first `combines` stages are a fuse section's combine."""
         flat = self._unroll(stages, frame, "", ())
+        if not flat and len(inputs) != 1:  # `x = repeat 0 (...)`: the line is its input, if one
+            raise ArchError(error(f"`{base}` has no op after unrolling and {len(inputs)} inputs", stmt.span,
+                                  hint="a line whose ops repeat 0 times needs exactly one input (`<- name`)"))
         current = inputs
         result: Binding = current[0] if current else NodeName("")
         used: set[str] = set()
@@ -205,6 +242,9 @@ class Elaborator(FuseSections):
         for stage in stages:
             if isinstance(stage, ast.Repeat):
                 count = coerce(evaluate(stage.count, frame.scope), "int", "a repeat count", stage.count.span)
+                if count < 0:
+                    raise ArchError(error(f"a repeat count must be 0 or more, got {count}", stage.count.span,
+                                          hint="`repeat 0 (...)` leaves the chain out"))
                 self._budget(count * len(stage.chain.stages), stage.span)
                 for i in range(count):
                     out.extend(self._unroll(stage.chain.stages, frame, f"{tag}{i}.", iteration + (i,)))
@@ -218,6 +258,8 @@ class Elaborator(FuseSections):
         sig = spelled_op(stage.op)
         if sig is None and stage.op not in self.module.symbols:
             found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
+            if chosen is FAILED:
+                raise cascade()
             if found and isinstance(chosen, str) and spelled_op(chosen) is not None:
                 stage, sig = replace(stage, op=chosen), spelled_op(chosen)
             elif found and isinstance(chosen, str) and chosen in self.module.symbols:
@@ -230,13 +272,14 @@ class Elaborator(FuseSections):
                     else "add `<- name` to say what it reads" if not inputs else None)
             raise ArchError(error(f"`{stage.op}` {problem}", stage.span, hint=hint))
         bound = bind(stage, sig, frame.scope, frame.defaults)
-        if sig.composite:  # a block group unrolls to ~10 layers per block when expanded
-            self._budget(10 * max(0, bound.get("repeats", 1)), stage.span)
+        if sig.layers is not None:  # a composite's expansion counts against the node budget too
+            self._spend(max(0, sig.layers(bound)), stage.span)
         share = bound.pop("share", None)
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
-                       share=None if share is None else frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
+                       share=None if share is None else
+                       frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
                        defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths,
                        origin=origin))
         return NodeName(full)
@@ -248,18 +291,20 @@ class Elaborator(FuseSections):
                                   or op_hint(stage.op)))
         template = self.module.symbols[stage.op]
         if frame.depth >= self.limits.max_template_depth:
-            raise ArchError(error(f"templates nest deeper than {self.limits.max_template_depth}", stage.span,
-                                  hint="is a block calling itself? (the limit is max_template_depth, "
-                                  "--max-template-depth)"))
-        self._budget(1, stage.span)
-        self.steps += 1
-        scope = param_values(template, bind_args(template, stage.args, frame.scope, stage.span))
+            raise LimitExceeded(error(f"templates nest deeper than {self.limits.max_template_depth}", stage.span,
+                                      hint="is a block calling itself? (the limit is max_template_depth, "
+                                      "--max-template-depth)"))
+        self._spend(1, stage.span)
+        calls = self.calls.setdefault(id(template.defn), Calls(template.name, template.defn.span, stage.span))
+        calls.count += 1
+        scope = param_values(template, bind_args(template, stage.args, frame.scope, stage.span),
+                             max_string=self.limits.max_string_chars)
         declared = [s.name for s in template.defn.body if isinstance(s, ast.Input)]
         if len(declared) != len(inputs):
             raise ArchError(error(f"`{template.name}` takes {len(declared)} input(s), got {len(inputs)}",
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
-        inner = _Frame(Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,)), scope, depth=frame.depth + 1,
-                       inputs=dict(zip(declared, inputs)))
+        ns = Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,))
+        inner = _Frame(ns, scope, depth=frame.depth + 1, inputs=dict(zip(declared, inputs)))
         self._body(template.defn.body, inner)
         if inner.returned is None:
             raise ArchError(error(f"`{template.name}` returns nothing", template.defn.span))
@@ -282,7 +327,8 @@ class Elaborator(FuseSections):
 
     def _claim(self, name: str, span: Span) -> str:
         if name in self.taken:
-            raise ArchError(error(f"`{name}` is defined twice", span, notes=[Note("first defined here", self.taken[name])]))
+            raise ArchError(error(f"`{name}` is defined twice", span,
+                                  notes=[Note("first defined here", self.taken[name])]))
         self.taken[name] = span
         return name
 
@@ -290,10 +336,20 @@ class Elaborator(FuseSections):
         self._budget(1, stub.span)
         self.stubs.append(stub)
 
+    def _level_of(self, expr: ast.Expr, frame: _Frame) -> Any:
+        return coerce(evaluate(expr, frame.scope), "level", "an index", expr.span)
+
+    def _spend(self, count: int, span: Span) -> None:
+        """Count `count` units of work (checked first: the work is not done past the limit)."""
+        self._budget(count, span)
+        self.steps += count
+
     def _budget(self, count: int, span: Span) -> None:
         if len(self.stubs) + self.steps + count > self.limits.max_nodes:
-            raise LimitExceeded(error(f"this spec expands to more than {self.limits.max_nodes} nodes", span,
-                                  hint="check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
+            raise LimitExceeded(error(
+                f"this spec expands to more than {self.limits.max_nodes:,} nodes", span,
+                hint="nodes count the layers block groups expand to, statements run, loop iterations and "
+                "template calls; check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -314,6 +370,8 @@ def _outputs(returned: Binding, span: Span) -> dict:
             return target.name
         if isinstance(target, dict):
             return {str(k): node_of(v, span) for k, v in sorted(target.items())}
+        if not isinstance(target, Record):  # a failed line: reported where it failed
+            raise cascade()
         return {k: convert(v) for k, v in target.fields.items()}
 
     out = convert(returned)

@@ -14,11 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.diagnostics import ArchError, Span, did_you_mean, error
+from archdsl.limits import DEFAULT
 from archdsl.syntax import ast
 
 Value = Any
 MAX_LEVEL = 16  # stride 2**16: far past any real network, small enough to catch typos
 MAX_INT = 2**63 - 1  # no size, count or level needs more
+MAX_STRING = DEFAULT.max_string_chars  # where no run's Limits reach (a bare Scope)
+
+
+class Failed:
+    """Stands for a name whose definition failed: using it adds no "unknown name" echo."""
+
+    def __repr__(self) -> str:
+        return "<failed>"
+
+
+FAILED = Failed()
+
+
+def cascade() -> ArchError:
+    """The error of a use of a failed name: it carries no diagnostic (the failure was reported)."""
+    return ArchError([])
 
 
 @dataclass
@@ -27,6 +44,7 @@ class Scope:
 
     values: dict[str, Value] = field(default_factory=dict)
     parent: Scope | None = None
+    max_string: int = MAX_STRING  # the run's max_string_chars: `+` on strings stops there
 
     def lookup(self, name: str) -> tuple[bool, Value]:
         scope: Scope | None = self
@@ -45,7 +63,7 @@ class Scope:
         return out
 
     def child(self) -> Scope:
-        return Scope({}, self)
+        return Scope({}, self, self.max_string)
 
 
 def _int(x: Value) -> int:
@@ -108,6 +126,8 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
         return expr.value
     if isinstance(expr, ast.Var):
         found, value = scope.lookup(expr.name)
+        if value is FAILED:
+            raise cascade()
         if found:
             return value
         if symbols:
@@ -120,7 +140,7 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
             raise ArchError(error(f"cannot negate a {type_name(value)}", expr.span))
         return -value
     if isinstance(expr, ast.BinOp):
-        return _binop(expr, evaluate(expr.left, scope), evaluate(expr.right, scope))
+        return _binop(expr, evaluate(expr.left, scope), evaluate(expr.right, scope), scope.max_string)
     if isinstance(expr, ast.Index):
         return _index(expr, scope)
     if isinstance(expr, ast.Call):
@@ -128,8 +148,12 @@ def evaluate(expr: ast.Expr, scope: Scope, *, symbols: bool = False) -> Value:
     raise TypeError(f"not an expression: {expr!r}")
 
 
-def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
+def _binop(expr: ast.BinOp, left: Value, right: Value, max_string: int = MAX_STRING) -> Value:
     strings = isinstance(left, str) and isinstance(right, str) and expr.op == "+"
+    if strings and len(left) + len(right) > max_string:  # checked before the string is made
+        raise ArchError(error(f"this string would have {len(left) + len(right):,} characters, more than the "
+                              f"limit of {max_string:,}", expr.span,
+                              hint="the limit is max_string_chars (--max-string-chars)"))
     if not strings and not (_number(left) and _number(right)):
         raise ArchError(error(f"cannot apply `{expr.op}` to {type_name(left)} and {type_name(right)}",
                               expr.span))
@@ -146,6 +170,8 @@ def _binop(expr: ast.BinOp, left: Value, right: Value) -> Value:
 
 def _index(expr: ast.Index, scope: Scope) -> Value:
     found, table = scope.lookup(expr.name)
+    if table is FAILED:
+        raise cascade()
     if not found:
         raise ArchError(error(f"unknown name `{expr.name}`", expr.span,
                               hint=did_you_mean(expr.name, scope.names())))
@@ -175,9 +201,12 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
     if not args or not all(_number(a) for a in args):
         raise ArchError(error(f"`{expr.func}` needs numeric arguments", expr.span))
     try:
-        return fn(*args)
+        value = fn(*args)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ArchError(error(f"`{expr.func}`: {exc}", expr.span)) from None
+    if isinstance(value, int) and abs(value) > MAX_INT:  # int(1e300) is exact, and absurd
+        raise ArchError(error("number too large", expr.span, hint=f"integers are at most {MAX_INT:,}"))
+    return value
 
 
 def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
@@ -199,6 +228,8 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
         raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
     if not ok:
         raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
+    if type_ in ("int", "level") and abs(value) > MAX_INT:  # a `-D` or Python override, say
+        raise ArchError(error(f"{what} is too large", span, hint=f"integers are at most {MAX_INT:,}"))
     if type_ == "float" and not math.isfinite(value):
         raise ArchError(error(f"{what} must be a finite number, got {value!r}", span))
     if type_ == "level" and not 0 <= value <= MAX_LEVEL:
@@ -210,16 +241,28 @@ def _article(type_: str) -> str:
     return f"an {type_}" if type_[0] in "aeiou" else f"a {type_}"
 
 
-def parse_cli_value(text: str) -> Value:
-    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string."""
+def parse_cli_value(text: str, name: str = "") -> Value:
+    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string.
+
+    Integers past `MAX_INT` are refused here (an `ArchError` without a span: the text came from
+    the command line), before Python's 4,300-digit conversion limit turns them into a float."""
     lowered = text.strip()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if len(lowered) > 1 and lowered[0] == "L" and lowered[1:].isdigit():
-        return int(lowered[1:])
+    digits = lowered[1:] if lowered[:1] in ("L", "-", "+") else lowered
+    if digits.isdigit() and digits.isascii():
+        if len(digits.lstrip("0")) > 19 or int(digits) > MAX_INT:
+            raise ArchError(error(f"-D {name + '=' if name else 'value '}{_clip(lowered)} is too large",
+                                  hint=f"integers are at most {MAX_INT:,}"))
+        if lowered[0] == "L":
+            return int(digits)
     for convert in (int, float):
         try:
             return convert(lowered)
         except ValueError:
             pass
     return lowered
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width] + f"... ({len(text):,} characters)"

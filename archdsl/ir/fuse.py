@@ -10,8 +10,9 @@ part of the `Elaborator` (a mixin): it uses the elaborator's `_chain`, `_body`, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archdsl.diagnostics import ArchError, Span, error
 from archdsl.ir import nodes as n
@@ -44,22 +45,36 @@ class FuseState:
 class FuseSections:
     """The fuse-section statements of the `Elaborator`."""
 
+    # what this mixin uses of the Elaborator (declared for type checking)
+    stubs: list[Stub]
+    sections: list[FuseSection]
+    seeds: list[tuple[list, Span]]
+    _chain: Callable[..., Binding]
+    _body: Callable[..., None]
+    _claim: Callable[[str, Span], str]
+    _add: Callable[[Stub], None]
+    _index: Callable[..., Any]
+
     def _fuse(self, stmt: ast.Fuse, frame: _Frame) -> None:
         fuse = FuseState("alpha", {"alpha": 0.5}, None, False, 0.0)
         for clause in stmt.clauses:
             if clause.kind == "resample":
                 stage = clause.value
+                assert isinstance(stage, ast.Stage)
                 sig = RESAMPLE_RULES.get(stage.op)
                 if sig is None:
                     raise ArchError(error(f"unknown resample rule `{stage.op}`", stage.op_span,
                                           hint="rules: " + ", ".join(RESAMPLE_RULES)))
                 fuse.rule, fuse.rule_args = stage.op, bind(stage, sig, frame.scope, {})
             elif clause.kind == "combine":
+                assert isinstance(clause.value, ast.Chain)
                 fuse.combine = clause.value
             elif clause.kind == "orphans":
+                assert clause.value is None or isinstance(clause.value, tuple)
                 fuse.orphans = True
                 fuse.seeds = [ref(frame.ns, r, self._index(r, frame)) for r in clause.value or ()]
             else:
+                assert not isinstance(clause.value, (ast.Stage, ast.Chain, tuple)) and clause.value is not None
                 fuse.drop = coerce(evaluate(clause.value, frame.scope), "float", "stochastic depth", clause.span)
         inner = replace(frame, fuse=fuse)
         self._body(stmt.body, inner)
@@ -108,7 +123,7 @@ class FuseSections:
             return frame.fuse.rule_args["filters"]
         stage = next((s for s in stages if isinstance(s, ast.Stage)), None)
         op = spelled_op(stage.op) if stage is not None else None
-        if op is None or not op.composite or op.width is None:
+        if stage is None or op is None or not op.composite or op.width is None:
             raise ArchError(error("resample alpha needs a block (bottleneck or residual) after the combine",
                                   stmt.span, hint="the block's width sets the resampled width"))
         bound = bind(stage, op, frame.scope, {}, fill=False)  # as written

@@ -1,18 +1,24 @@
-"""`ArchGraph`: the IR, a thin owner of one `networkx.DiGraph` whose vertices carry `Node` payloads.
+"""`ArchGraph`: the IR, a directed graph whose vertices carry `Node` payloads.
 
 Edges carry the input position (`pos`) and whether the orphan-merge rule added them (`orphan`).
 The graph also records its outputs (a nested mapping: `"3"` -> node for a level-keyed backbone,
 `"scores" -> "3" -> node` for a head) and its fuse sections (which lines were fused together, in
-order, for the orphan-merge rule). No networkx type appears in this class's public methods;
-transforms call `copy()` and change the copy.
+order, for the orphan-merge rule). Transforms call `copy()` and change the copy.
+
+The graph keeps its own adjacency (insertion-ordered dicts, as networkx's `DiGraph` does) and
+`to_networkx()` gives the same graph as a `networkx.DiGraph` for networkx's algorithms: what a check
+needs (a topological order, a cycle, ancestors) is a few lines over the stdlib, and importing
+networkx alone costs more than the whole check of a SpineNet (it scans every installed package's
+entry points at import).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import graphlib
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import Any
 
 from archdsl.ir.nodes import Node
 
@@ -36,87 +42,109 @@ class FuseSection:
     seeds: tuple[str, ...] = ()  # `merge orphans from ...`: the first orphan candidates, in order
 
 
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    pos: int
+    orphan: bool
+
+
 @dataclass
 class ArchGraph:
     name: str
-    _g: nx.DiGraph = field(default_factory=nx.DiGraph, repr=False)
     outputs: dict = field(default_factory=dict)
     sections: tuple[FuseSection, ...] = ()
     params: dict = field(default_factory=dict)  # the parameter values it was elaborated with
+    optional: frozenset[str] = frozenset()  # groups of `optional` lines: pruning them is intended
+    _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
+    _succ: dict[str, dict[str, _Edge]] = field(default_factory=dict, repr=False)
+    _pred: dict[str, dict[str, _Edge]] = field(default_factory=dict, repr=False)
 
     # ---- building
     def add_node(self, node: Node) -> None:
-        if node.name in self._g:
+        if node.name in self._nodes:
             raise ValueError(f"duplicate node {node.name!r}")
-        self._g.add_node(node.name, node=node)
+        self._nodes[node.name] = node
+        self._succ[node.name] = {}
+        self._pred[node.name] = {}
 
     def add_edge(self, src: str, dst: str, pos: int, *, orphan: bool = False) -> None:
         for name in (src, dst):
-            if name not in self._g:
+            if name not in self._nodes:
                 raise KeyError(f"unknown node {name!r}")
-        self._g.add_edge(src, dst, pos=pos, orphan=orphan)
+        self._succ[src][dst] = self._pred[dst][src] = _Edge(pos, orphan)
 
     def remove_edge(self, src: str, dst: str) -> None:
-        self._g.remove_edge(src, dst)
+        del self._succ[src][dst], self._pred[dst][src]
 
     def replace_node(self, node: Node) -> None:
-        self._g.nodes[node.name]["node"] = node
+        if node.name not in self._nodes:
+            raise KeyError(f"unknown node {node.name!r}")
+        self._nodes[node.name] = node
 
     def remove_nodes(self, names: list[str]) -> None:
-        self._g.remove_nodes_from(names)
+        for name in names:
+            for dst in self._succ.pop(name):
+                del self._pred[dst][name]
+            for src in self._pred.pop(name):
+                del self._succ[src][name]
+            del self._nodes[name]
 
     def copy(self) -> ArchGraph:
-        return ArchGraph(self.name, self._g.copy(), _copy_outputs(self.outputs), self.sections,
-                         dict(self.params))
+        return ArchGraph(self.name, _copy_outputs(self.outputs), self.sections, dict(self.params), self.optional,
+                         dict(self._nodes), {k: dict(v) for k, v in self._succ.items()},
+                         {k: dict(v) for k, v in self._pred.items()})
 
     # ---- reading
     def __len__(self) -> int:
-        return self._g.number_of_nodes()
+        return len(self._nodes)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._g
+        return name in self._nodes
 
     def node(self, name: str) -> Node:
-        return self._g.nodes[name]["node"]
+        return self._nodes[name]
 
     def nodes(self) -> Iterator[Node]:
         """All nodes, in the order they were added (definition order)."""
-        for name in self._g.nodes:
-            yield self._g.nodes[name]["node"]
+        yield from list(self._nodes.values())
 
     def names(self) -> list[str]:
-        return list(self._g.nodes)
+        return list(self._nodes)
 
     def inputs(self, name: str) -> tuple[str, ...]:
-        edges = sorted(self._g.in_edges(name, data="pos"), key=lambda e: e[2])
-        return tuple(src for src, _, _ in edges)
+        """A node's inputs in position order."""
+        return tuple(sorted(self._pred[name], key=lambda src: self._pred[name][src].pos))
 
     def consumers(self, name: str) -> tuple[str, ...]:
-        return tuple(self._g.successors(name))
+        return tuple(self._succ[name])
 
     def edges(self) -> Iterator[tuple[str, str, int, bool]]:
         """(src, dst, pos, orphan) for every edge."""
-        for src, dst, data in self._g.edges(data=True):
-            yield src, dst, data["pos"], data["orphan"]
+        for src, out in list(self._succ.items()):
+            for dst, e in list(out.items()):
+                yield src, dst, e.pos, e.orphan
 
     def is_orphan_edge(self, src: str, dst: str) -> bool:
-        return bool(self._g.edges[src, dst]["orphan"])
+        return self._succ[src][dst].orphan
 
     def find_cycle(self) -> list[str] | None:
-        try:
-            return [src for src, _ in nx.find_cycle(self._g)]
-        except nx.NetworkXNoCycle:
-            return None
+        """The nodes of one cycle, in order (None for a DAG)."""
+        return find_cycle(self._nodes, lambda v: self._pred[v])
 
     def topo_order(self) -> list[str]:
-        """A deterministic topological order: ties broken by definition order."""
-        index = {name: i for i, name in enumerate(self._g.nodes)}
-        return list(nx.lexicographical_topological_sort(self._g, key=index.__getitem__))
+        """A deterministic topological order: of the nodes ready next, the earliest defined first
+        (networkx's `lexicographical_topological_sort` by definition index)."""
+        return topological_order(list(self._nodes), lambda v: self._pred[v], lambda v: self._succ[v])
 
     def ancestors(self, names: list[str]) -> set[str]:
-        out: set[str] = set(names)
-        for name in names:
-            out |= nx.ancestors(self._g, name)
+        """`names` and every node they can be reached from."""
+        out: set[str] = set()
+        stack = list(names)
+        while stack:
+            v = stack.pop()
+            if v not in out:
+                out.add(v)
+                stack.extend(self._pred[v])
         return out
 
     def output_items(self) -> list[tuple[tuple[str, ...], str]]:
@@ -125,6 +153,52 @@ class ArchGraph:
 
     def input_names(self) -> list[str]:
         return [n.name for n in self.nodes() if n.op == "input"]
+
+    def to_networkx(self) -> Any:
+        """The graph as a `networkx.DiGraph` (node attribute `node`, edge attributes `pos` and
+        `orphan`), for networkx's algorithms."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        for name, node in self._nodes.items():
+            g.add_node(name, node=node)
+        for src, dst, pos, orphan in self.edges():
+            g.add_edge(src, dst, pos=pos, orphan=orphan)
+        return g
+
+
+def find_cycle(names: Iterable[str], inputs: Callable[[str], Iterable[str]]) -> list[str] | None:
+    """One cycle of the graph given by `inputs` (stdlib `graphlib`), in edge order from its
+    earliest-defined node, else None."""
+    order = list(names)
+    try:
+        graphlib.TopologicalSorter({v: tuple(inputs(v)) for v in order}).prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])[:-1]  # graphlib closes the cycle: [a, b, c, a]
+        index = {v: i for i, v in enumerate(order)}
+        start = min(range(len(cycle)), key=lambda i: index[cycle[i]])
+        return cycle[start:] + cycle[:start]
+    return None
+
+
+def topological_order(names: list[str], inputs: Callable[[str], Iterable[str]],
+                      consumers: Callable[[str], Iterable[str]]) -> list[str]:
+    """Kahn's algorithm; among ready nodes the one earliest in `names` goes first."""
+    index = {v: i for i, v in enumerate(names)}
+    waiting = {v: len(tuple(inputs(v))) for v in names}
+    ready = [index[v] for v in names if waiting[v] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        v = names[heapq.heappop(ready)]
+        order.append(v)
+        for w in consumers(v):
+            waiting[w] -= 1
+            if waiting[w] == 0:
+                heapq.heappush(ready, index[w])
+    if len(order) != len(names):
+        raise ValueError("the graph has a cycle")
+    return order
 
 
 def _flatten(outputs: Mapping, prefix: tuple[str, ...]):

@@ -3,9 +3,9 @@
 A module is one parsed `.arch` file plus the templates (`arch` and `block` definitions, and `arch x
 = base(...)` variants) it defines or imports. `import "other.arch"` resolves relative to the
 importing file and must stay inside the spec search path: no `..` escapes, no absolute paths, no
-symlinks that resolve outside it, no cycles. Files are read with a bounded read (`max_file_bytes`),
-so a huge file, a FIFO or `/dev/zero` is rejected without reading it all. A variant is its base with new parameter defaults. The main arch of a file is the last
-`arch` it defines.
+symlinks that resolve outside it, no cycles. Files are read by `archdsl.ir.read` (regular files
+only, bounded by `max_file_bytes`). A variant is its base with new parameter defaults. The main
+arch of a file is the last `arch` it defines. The main file `-` is standard input.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archdsl.diagnostics import ArchError, Note, Span, did_you_mean, error
+from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir.expr import Scope, coerce, evaluate, type_name
+from archdsl.ir.read import STDIN, display, read_spec, read_stdin, resolved, shown
 from archdsl.limits import DEFAULT, Limits
 from archdsl.syntax import ast
 from archdsl.syntax.parse import parse
 
-MAX_FILE_BYTES = DEFAULT.max_file_bytes
 REQUIRED = object()
+MAX_IMPORT_DEPTH = 100  # a language rule, like the level range: well inside Python's stack
 
 
 @dataclass
@@ -63,34 +64,26 @@ class Module:
         return self.symbols[name]
 
 
-def read_spec(path: Path, span: Span | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """A spec file's text, bounded by `max_bytes` (also for pipes and devices), or an ArchError."""
-    too_big = f"{_display(path)} is larger than {max_bytes:,} bytes"
-    hint = "the limit is max_file_bytes (--max-file-bytes)"
-    try:
-        if path.stat().st_size > max_bytes:
-            raise ArchError(error(too_big, span, hint=hint))
-        with path.open("rb") as f:  # bounded: st_size is 0 for pipes and /dev/zero
-            data = f.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise ArchError(error(too_big, span, hint=hint))
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
-    except FileNotFoundError:
-        raise ArchError(error(f"no such file: {_display(path)}", span)) from None
-    except IsADirectoryError:
-        raise ArchError(error(f"{path} is a directory, not a spec file", span)) from None
-    except UnicodeDecodeError:
-        raise ArchError(error(f"{path} is not UTF-8 text", span)) from None
-    except OSError as exc:
-        raise ArchError(error(f"cannot read {path}: {exc.strerror}", span)) from None
+def _search_roots(main: Path, search_path: Any) -> list[Path]:
+    if search_path is None:
+        return [resolved(main, None).parent] if str(main) != STDIN else [Path.cwd().resolve()]
+    if isinstance(search_path, (str, bytes, os.PathLike)) or not isinstance(search_path, (list, tuple)):
+        raise TypeError(f"search_path must be a list of directories, got {type(search_path).__name__} "
+                        f"{search_path!r} (write search_path=[{search_path!r}])")
+    for p in search_path:
+        if not isinstance(p, (str, os.PathLike)):
+            raise TypeError(f"search_path entries must be str or os.PathLike, got {type(p).__name__} {p!r}")
+    return [resolved(Path(p), None) for p in search_path] or [resolved(main, None).parent]
 
 
 def load_module(path: str | os.PathLike, search_path: list[str] | None = None,
                 limits: Limits = DEFAULT) -> Module:
-    """Parse `path` and everything it imports. Raises `ArchError`."""
+    """Parse `path` (`-`: standard input) and everything it imports. Raises `ArchError`.
+
+    `search_path` is a list of directories imports may come from (default: `path`'s directory);
+    a single string is refused with a `TypeError`, since it would read as a list of characters."""
     main = Path(path)
-    roots = [Path(p).resolve() for p in (search_path or [])] or [main.resolve().parent]
-    loader = _Loader(roots, limits)
+    loader = _Loader(_search_roots(main, search_path), limits)
     module = loader.load(main, None, ())
     module.sources = {str(p): m.file.source.text for p, m in loader.cache.items()}
     return module
@@ -103,15 +96,22 @@ class _Loader:
     cache: dict[Path, Module] = field(default_factory=dict)
 
     def load(self, path: Path, span: Span | None, stack: tuple[Path, ...]) -> Module:
-        real = path.resolve()
+        real = resolved(path, span) if str(path) != STDIN else Path(STDIN)
         if real in stack:
             chain = " -> ".join(p.name for p in stack + (real,))
             raise ArchError(error(f"import cycle: {chain}", span))
         if real in self.cache:
             return self.cache[real]
-        text = read_spec(path, span, self.limits.max_file_bytes)
-        module = Module(_display(path), parse(text, _display(path), self.limits))
-        diags, import_failed = [], False
+        if len(stack) >= MAX_IMPORT_DEPTH:  # loading recurses once per import level
+            raise ArchError(error(f"imports nest deeper than {MAX_IMPORT_DEPTH} files", span,
+                                  hint="a chain of imports this long is generated by mistake"))
+        if str(path) == STDIN and not stack:
+            text = read_stdin(self.limits.max_file_bytes)
+        else:
+            text = read_spec(path, span, self.limits.max_file_bytes)
+        module = Module(display(path), parse(text, display(path), self.limits))
+        diags: list[Diagnostic] = []
+        import_failed = False
         for item in module.file.items:
             try:
                 self._item(module, item, path, stack + (real,))
@@ -159,20 +159,14 @@ class _Loader:
         if os.path.isabs(item.path):
             raise ArchError(error("imports must be relative paths", item.span,
                                   hint="write the path relative to this file"))
-        target = (path.parent / item.path).resolve()
+        if "\0" in item.path:
+            raise ArchError(error(f"import path {shown(Path(item.path))} holds a NUL byte", item.span))
+        target = resolved(path.parent / item.path, item.span)
         if not any(target == r or r in target.parents for r in self.roots):
-            roots = ", ".join(_display(r) for r in self.roots)
+            roots = ", ".join(display(r) for r in self.roots)
             raise ArchError(error(f"import `{item.path}` leaves the spec search path", item.span,
                                   hint=f"the search path is: {roots} (add a directory with -I)"))
         return target
-
-
-def _display(path: Path) -> str:
-    """Paths in diagnostics: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _renamed(template: Template, name: str, span: Span) -> Template:
@@ -217,9 +211,10 @@ def bind_args(template: Template, args: tuple[ast.Arg, ...], scope: Scope, span:
     return out
 
 
-def param_values(template: Template, given: dict[str, tuple[Any, Span]]) -> Scope:
+def param_values(template: Template, given: dict[str, tuple[Any, Span]], *,
+                 max_string: int = DEFAULT.max_string_chars) -> Scope:
     """The scope of parameter values for one instantiation; defaults may use earlier parameters."""
-    scope = Scope()
+    scope = Scope(max_string=max_string)
     for p in template.params:
         if p.name in given:
             value, span = given[p.name]

@@ -54,16 +54,8 @@ def bind(stage: ast.Stage, sig: OpDef | Signature, scope: Scope, defaults: dict[
             pos.remove(name)
 
     for arg in stage.args:
-        if arg.kind in ("kernel", "stride"):
-            put(arg.kind, evaluate(arg.value, scope), arg.span)
-        elif arg.kind == "kw":
-            put(arg.name or "", evaluate(arg.value, scope, symbols=True), arg.span)
-        elif isinstance(arg.value, ast.Var) and _is_flag(sig, arg.value.name):
-            put(arg.value.name, True, arg.span)  # a flag such as `bias`
-        else:
-            if not pos:
-                raise ArchError(error(f"too many arguments for `{stage.op}`", arg.span, hint=_usage(stage.op, sig)))
-            put(pos[0], evaluate(arg.value, scope, symbols=True), arg.span)
+        name, value = _argument(stage, sig, arg, scope, pos)
+        put(name, value, arg.span)
     if not fill:
         return values
     for name, value in defaults.get(sig.name, {}).items():
@@ -74,6 +66,20 @@ def bind(stage: ast.Stage, sig: OpDef | Signature, scope: Scope, defaults: dict[
                 raise ArchError(error(f"`{stage.op}` needs `{p.name}`", stage.span, hint=_usage(stage.op, sig)))
             values[p.name] = p.default
     return values
+
+
+def _argument(stage: ast.Stage, sig: OpDef | Signature, arg: ast.Arg, scope: Scope,
+              pos: list[str]) -> tuple[str, Any]:
+    """Which parameter an argument fills, and its value."""
+    if arg.kind in ("kernel", "stride"):
+        return arg.kind, evaluate(arg.value, scope)
+    if arg.kind == "kw":
+        return arg.name or "", evaluate(arg.value, scope, symbols=True)
+    if isinstance(arg.value, ast.Var) and _is_flag(sig, arg.value.name):
+        return arg.value.name, True  # a flag such as `bias`
+    if not pos:
+        raise ArchError(error(f"too many arguments for `{stage.op}`", arg.span, hint=_usage(stage.op, sig)))
+    return pos[0], evaluate(arg.value, scope, symbols=True)
 
 
 def _is_flag(sig: OpDef | Signature, name: str) -> bool:

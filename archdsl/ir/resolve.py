@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-import networkx as nx
-
 from archdsl.diagnostics import ArchError, Diagnostic, Note, Span, did_you_mean, error
 from archdsl.ir import nodes as n
-from archdsl.ir.graph import ArchGraph
+from archdsl.ir.expr import FAILED, Failed, cascade
+from archdsl.ir.graph import ArchGraph, find_cycle, topological_order
 from archdsl.ir.ops import Bound, make_attrs
 from archdsl.ops.registry import get_op
 from archdsl.syntax import ast
@@ -49,7 +48,7 @@ class NodeName:
     name: str
 
 
-Binding = Union[NodeName, LazyRef, dict, "Record"]
+Binding = Union[NodeName, LazyRef, dict, "Record", Failed]  # FAILED: its line failed
 
 
 @dataclass(frozen=True)
@@ -103,6 +102,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
                               hint=did_you_mean(ref.name, list(ns.table) + ["outputs"])))
     if ref.index is not None:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, dict):
             raise ArchError(error(f"`{ref.name}` is {describe(b)}, it cannot be indexed", ref.span))
         if ref.index not in b:
@@ -113,6 +114,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
         b = b[ref.index]
     for name in ref.fields:
         b = deref(b, seen)
+        if b is FAILED:
+            return b
         if not isinstance(b, Record) or name not in b.fields:
             raise ArchError(error(f"`{ref.name}` has no field `{name}`", ref.span,
                                   hint=did_you_mean(name, b.fields) if isinstance(b, Record) else None))
@@ -123,6 +126,8 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
 def node_of(b: Binding, span: Span) -> str:
     """The node a binding names; a family or record where one node is needed is an error."""
     target = deref(b)
+    if target is FAILED:
+        raise cascade()  # its line failed and was reported
     if not isinstance(target, NodeName):
         name = b.name if isinstance(b, LazyRef) else "this"
         raise ArchError(error(f"`{name}` is {describe(target)}; an input must be one node", span,
@@ -133,17 +138,7 @@ def node_of(b: Binding, span: Span) -> str:
 def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGraph | None:
     """Turn stubs into an ArchGraph; append diagnostics and return None if any are errors."""
     by_name = {s.name: s for s in stubs}
-    edges: dict[str, list[str]] = {}
-    for stub in stubs:
-        names = []
-        for b in stub.inputs:
-            try:
-                names.append(node_of(b, b.span if isinstance(b, LazyRef) else stub.span))
-            except ArchError as exc:
-                diags.extend(exc.diagnostics)
-        edges[stub.name] = names
-        if len(set(names)) != len(names):
-            diags.append(error(f"`{stub.name}` takes the same input twice", stub.span))
+    edges = {stub.name: _input_names(stub, diags) for stub in stubs}
     if any(d.severity.value == "error" for d in diags):
         return None
     order = _topological(stubs, edges, by_name, diags)
@@ -170,15 +165,28 @@ def build_graph(name: str, stubs: list[Stub], diags: list[Diagnostic]) -> ArchGr
     return graph
 
 
+def _input_names(stub: Stub, diags: list[Diagnostic]) -> list[str]:
+    """The nodes a stub reads, its references resolved (errors appended to `diags`)."""
+    names = []
+    for b in stub.inputs:
+        try:
+            names.append(node_of(b, b.span if isinstance(b, LazyRef) else stub.span))
+        except ArchError as exc:
+            diags.extend(exc.diagnostics)
+    if len(set(names)) != len(names):
+        diags.append(error(f"`{stub.name}` takes the same input twice", stub.span))
+    return names
+
+
 def _topological(stubs, edges, by_name, diags) -> list[str] | None:
-    g = nx.DiGraph()
-    g.add_nodes_from(s.name for s in stubs)
-    g.add_edges_from((src, dst) for dst, srcs in edges.items() for src in srcs)
-    try:
-        cycle = [src for src, _ in nx.find_cycle(g)]
-    except nx.NetworkXNoCycle:
-        index = {s.name: i for i, s in enumerate(stubs)}
-        return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+    names = [s.name for s in stubs]
+    cycle = find_cycle(names, edges.__getitem__)
+    if cycle is None:
+        consumers: dict[str, list[str]] = {name: [] for name in names}
+        for dst, srcs in edges.items():
+            for src in srcs:
+                consumers[src].append(dst)
+        return topological_order(names, edges.__getitem__, consumers.__getitem__)
     shown = " -> ".join(by_name[c].group or c for c in cycle + cycle[:1])
     notes = [Note(f"`{by_name[c].group}` is defined here", by_name[c].span) for c in cycle[1:]]
     diags.append(error(f"cycle: {shown}", by_name[cycle[0]].span, notes=notes,
@@ -186,7 +194,7 @@ def _topological(stubs, edges, by_name, diags) -> list[str] | None:
     return None
 
 
-def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span) -> int | None:
+def expected_level(op: str, bound: Bound | None, attrs: Any, in_levels: list[int], span: Span | None) -> int | None:
     """The level an op computes from its first input (None where the line declares it instead),
     by the op's `level_step` rule on its bound values (or on the values its attrs record)."""
     definition = get_op(op)

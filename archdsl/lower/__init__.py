@@ -1,13 +1,15 @@
 """Lowering of a checked `Arch` to tf-keras (and from there to XLA and saved artifacts).
 
 TensorFlow is imported only when one of these functions is called, so the front end, `check`
-and the tests that need no model stay fast. `keras_name`/`ir_name` map IR names to layer names.
+and the tests that need no model stay fast, and it is imported quietly (`tflog`; `quiet(False)`
+before the first call shows TensorFlow's logs). `keras_name`/`ir_name` map IR names to layer names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from archdsl.lower import tflog
 from archdsl.lower.names import ir_name, keras_name
 
 
@@ -15,7 +17,7 @@ def require_keras() -> None:
     """Import TensorFlow and tf-keras, or fail with one clear error saying what to install (the
     `keras` extra). Called where a command needs them anyway, so the import is not wasted."""
     try:
-        import tensorflow  # noqa: F401
+        tflog.import_tensorflow()  # quietly, unless configured verbose (see tflog)
         import tf_keras  # noqa: F401
     except ImportError as exc:
         from archdsl.diagnostics import ArchError, error
@@ -37,4 +39,10 @@ def load_model(path: str) -> tuple[Any, Any]:
     return load(path)
 
 
-__all__ = ["to_keras", "load_model", "require_keras", "keras_name", "ir_name"]
+def quiet(on: bool = True) -> None:
+    """Hide (default) or show TensorFlow's start-up and progress logs; call before the first
+    `to_keras`/`load_model` of the process (`archdsl compile -v` is `quiet(False)`)."""
+    tflog.configure(verbose=not on)
+
+
+__all__ = ["to_keras", "load_model", "require_keras", "quiet", "keras_name", "ir_name"]

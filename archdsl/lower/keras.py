@@ -19,6 +19,7 @@ import tf_keras
 
 from archdsl.arch import Arch
 from archdsl.diagnostics import ArchError, error
+from archdsl.lower.layers import ArchModel
 from archdsl.lower.names import keras_name
 from archdsl.lower.plan import Step, plan, shared_layers, weighted_units
 from archdsl.ops.registry import get_op
@@ -38,8 +39,9 @@ def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
             continue
         tensors[step.name] = _lower_step(arch, step, tensors, shared)
     outputs = _tree(arch.graph.outputs, tensors)
-    model_inputs: Any = next(iter(inputs.values())) if len(inputs) == 1 else {keras_name(k): v for k, v in inputs.items()}
-    model = tf_keras.Model(model_inputs, outputs, name=keras_name(arch.name))
+    model_inputs: Any = (next(iter(inputs.values())) if len(inputs) == 1
+                         else {keras_name(k): v for k, v in inputs.items()})
+    model = ArchModel(model_inputs, outputs, name=keras_name(arch.name))
     attach_structure(model, steps)
     return model
 

@@ -2,8 +2,12 @@
 Garden's formula), nearest upsampling by reshape + tile (Model Garden's `nearest_upsampling`,
 whose gradient XLA compiles, unlike `UpSampling2D`'s resize op), bilinear resizing (the
 segmentation head's `tf.image.resize`), NAS-FPN's global attention and Model Garden's hard
-activations. Registered as serializable under the
-`archdsl` package so `.keras` files load without `custom_objects`.
+activations, plus `ArchModel`, the
+class of every model archdsl builds. All are registered as serializable under the `archdsl`
+package. A `.keras` file names `ArchModel` and this module, so plain `tf_keras.models.load_model`
+imports this module first, which registers the layers before tf-keras looks them up (tf-keras
+reads an unregistered layer's class name as a string and fails with "'str' object is not
+callable"): no `custom_objects`, no `import archdsl` needed.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ class BilinearResize(tf_keras.layers.Layer):
         return tf.cast(tf.image.resize(inputs, size, method=tf.image.ResizeMethod.BILINEAR), inputs.dtype)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        return NearestUpsampling.compute_output_shape(self, input_shape)  # type: ignore[arg-type]
+        return NearestUpsampling.compute_output_shape(self, input_shape)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}
@@ -111,3 +115,16 @@ class HardActivation(tf_keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "fn": self.fn}
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class ArchModel(tf_keras.Model):
+    """A tf-keras functional model built by archdsl: a `Functional` in every respect. It exists
+    so a saved model's config names this module (see the module docstring)."""
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
+        from archdsl.ops.registry import all_ops
+
+        list(all_ops())  # loads plug-in ops (entry points), whose modules register their own layers
+        return super().from_config(config, custom_objects)

@@ -118,9 +118,11 @@ def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> lis
     """Model Garden's orphan rule on a topology: (source index, line index) edges it adds.
     `shape`: each block's (level, channels), if the caller has them."""
     if shape is None:
-        shape = [(t.level(i), t.channels(i)) for i in range(len(t.blocks) + STEM_BLOCKS)]
+        channels = _table(t.params).channels
+        shape = [(2, channels[t.kind(0), 2])] * STEM_BLOCKS + [(b.level, channels[b.kind, b.level]) for b in t.blocks]
     lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
-    return [(src, i + STEM_BLOCKS) for src, i in rules.orphan_edges(lines, (), shape.__getitem__)]
+    edges: list[tuple[int, int]] = rules.orphan_edges(lines, (), shape.__getitem__)
+    return [(src, i + STEM_BLOCKS) for src, i in edges]
 
 
 def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
@@ -156,12 +158,17 @@ class _Tables:
 _tables: dict[TopologyParams, _Tables] = {}
 
 
-def evaluate(t: Topology) -> Evaluation:
-    """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
-    p = t.params
+def _table(p: TopologyParams) -> _Tables:
     tab = _tables.get(p)
     if tab is None:
         tab = _tables[p] = _Tables(p)
+    return tab
+
+
+def evaluate(t: Topology) -> Evaluation:  # noqa: C901 (the sampler's hot path: one flat loop on purpose)
+    """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
+    p = t.params
+    tab = _table(p)
     fixed = tab.fixed
     params, macs = tab.params, tab.macs
     blocks = t.blocks
@@ -245,10 +252,9 @@ def evaluate(t: Topology) -> Evaluation:
         finish(index, (add_label, act_label, block_label), tuple(add_in))
     for level in range(p.min_level, p.max_level + 1):
         src = outs[level]
-        key = (level, channels[src])
-        found = tab.endpoint.get(key)
+        found = tab.endpoint.get((level, channels[src]))
         if found is None:
-            found = tab.endpoint[key] = _endpoint(p, level, channels[src])
+            found = tab.endpoint[level, channels[src]] = _endpoint(p, level, channels[src])
         ep, em, chain = found
         params, macs = params + ep, macs + em
         read(src, chain)

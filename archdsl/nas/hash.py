@@ -251,7 +251,7 @@ def _refine(colours: list[int], preds, succ_items, ordered) -> list[int]:
         classes = count
 
 
-def canonical_certificate(labels, preds, ordered) -> tuple:
+def canonical_certificate(labels, preds, ordered) -> tuple:  # noqa: C901 (one search, kept whole)
     """The least leaf certificate over an individualisation-refinement search tree."""
     n_v = len(labels)
     succ_items: list[list[tuple[int, int]]] = [[] for _ in range(n_v)]

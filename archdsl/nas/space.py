@@ -23,12 +23,16 @@ is valid (each candidate is checked exactly with the same liveness rule as the f
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from archdsl.arch import Arch
 from archdsl.nas.builder import arch_of
 from archdsl.nas.fast import Evaluation, evaluate, live_blocks, orphan_edges
 from archdsl.nas.topology import KINDS, STEM_BLOCKS, BlockSpec, Topology, TopologyParams
+
+# The kinds of single change `mutate_candidate` draws from (the first word of a mutation's text).
+MUTATIONS = ("level", "kind", "parent", "swap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,8 @@ class ScalePermutedSpace:
         self.levels, self.output_levels = tuple(self.levels), tuple(self.output_levels)
         p = self.params
         kept = [lvl for lvl in self.output_levels if p.min_level <= lvl <= p.max_level]
-        if sorted(kept) != list(range(p.min_level, p.max_level + 1)) or len(set(self.output_levels)) != len(self.output_levels):
+        once = len(set(self.output_levels)) == len(self.output_levels)
+        if sorted(kept) != list(range(p.min_level, p.max_level + 1)) or not once:
             raise ValueError(f"output_levels must hold L{p.min_level}..L{p.max_level} once each")
         if self.num_blocks < len(self.output_levels) or not self.kinds or not self.levels:
             raise ValueError("need at least one block per output level, a kind and a level")
@@ -161,7 +166,8 @@ class ScalePermutedSpace:
                 pending = [i for i in pending if i not in chosen]
             if kept[k]:  # the orphan rule merges the pending blocks of this line's level and kind
                 lk = (levels[k], kinds[k])
-                pending = [i for i in pending if i < STEM_BLOCKS or (levels[i - STEM_BLOCKS], kinds[i - STEM_BLOCKS]) != lk]
+                pending = [i for i in pending
+                           if i < STEM_BLOCKS or (levels[i - STEM_BLOCKS], kinds[i - STEM_BLOCKS]) != lk]
             if k < n_in:
                 pending.append(index)
             blocks.append(BlockSpec(levels[k], kinds[k], (chosen[0], chosen[1]), k >= n_in))
@@ -176,9 +182,13 @@ class ScalePermutedSpace:
         return any(kept[j] and levels[j] == levels[j0] and kinds[j] == kinds[j0] for j in range(k, len(levels)))
 
     # ---- mutation
-    def mutate_candidate(self, c: Candidate, rng: random.Random, seed: int | None = None) -> Candidate:
-        """One single change, uniform among the valid ones; records the parent's hash."""
+    def mutate_candidate(self, c: Candidate, rng: random.Random, seed: int | None = None,
+                         operators: Collection[str] | None = None) -> Candidate:
+        """One single change, uniform among the valid ones; records the parent's hash. `operators`
+        restricts the kinds of change to some of `MUTATIONS` (default: all)."""
         changes = self._changes(c.topology)
+        if operators is not None:
+            changes = [ch for ch in changes if ch[0].split(" ", 1)[0] in operators]
         rng.shuffle(changes)
         for what, t in changes:
             new = t()
@@ -204,8 +214,10 @@ class ScalePermutedSpace:
         for k, b in enumerate(blocks):
             index = k + STEM_BLOCKS
             if k < len(blocks) - n_out:
-                out += [(f"level b{k + 1} L{b.level}->L{lvl}", with_block(k, level=lvl)) for lvl in self.levels if lvl != b.level]
-            out += [(f"kind b{k + 1} {b.kind}->{kind}", with_block(k, kind=kind)) for kind in self.kinds if kind != b.kind]
+                out += [(f"level b{k + 1} L{b.level}->L{lvl}", with_block(k, level=lvl))
+                        for lvl in self.levels if lvl != b.level]
+            out += [(f"kind b{k + 1} {b.kind}->{kind}", with_block(k, kind=kind))
+                    for kind in self.kinds if kind != b.kind]
             for slot in (0, 1):
                 for q in range(index):
                     if q not in b.parents:

@@ -165,6 +165,9 @@ class OpDef:
     shape: Callable[[Any, Sequence[Shape], RuleContext], Shape] = _first_shape
     cost: Callable[[Any, Sequence[Shape], Shape, RuleContext], Cost] = _free
     expand: Callable[[str, Any, Sequence[Shape], RuleContext], tuple[Layer, ...]] | None = None
+    # an upper bound on the layers `expand` makes, from the bound values: the node budget counts
+    # them before anything is expanded (a spec of 100 block groups of 2,000 blocks is refused fast)
+    layers: Callable[[Bound], int] | None = None
     # the width a resample path that reads this op starts from (Model Garden's block filters)
     inner_width: Callable[[Any, Shape], int] = _channels
     # output channels from bound values alone, where they do not depend on the input
@@ -239,18 +242,23 @@ def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
     shown: Bound = {}
     for name, value in values.items():
         p = op.param(name)
-        if explicit or p is None or p.default is REQUIRED or value != p.default:
+        # a kernel is part of how an op reads (`maxpool 3x3 /2`), default or not
+        if explicit or p is None or p.default is REQUIRED or value != p.default or name == "kernel":
             shown[name] = value
+    special = []
     if "kernel" in shown and isinstance(shown["kernel"], int):
         k = shown.pop("kernel")
         out.append(f"{k}x{k}")
+        special.append("kernel")
     if "stride" in shown and isinstance(shown["stride"], int):
         out.append(f"/{shown.pop('stride')}")
+        special.append("stride")
     for name in op.positional:
-        if name in shown:
-            out.append(literal(shown.pop(name)))
-        else:
+        if name in special:
+            continue
+        if name not in shown:
             break
+        out.append(_positional(shown.pop(name)))
     for name, value in shown.items():
         p = op.param(name)
         if value is None:
@@ -260,6 +268,19 @@ def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
         else:
             out.append(f"{name}={literal(value)}")
     return out
+
+
+# Words a bare positional string must not be (the grammar's keywords and boolean literals).
+_KEYWORDS = frozenset({"true", "false", "output", "optional", "at", "repeat", "for", "in", "let", "defaults",
+                       "widths", "input", "return", "fuse", "import", "arch", "block", "scaled", "by"})
+
+
+def _positional(x: Any) -> str:
+    """A positional value: a string that is a plain word is written bare, as the docs write
+    `act swish` (a bare word evaluates to its own text)."""
+    if isinstance(x, str) and x.isidentifier() and x not in _KEYWORDS:
+        return x
+    return literal(x)
 
 
 def literal(x: Any) -> str:

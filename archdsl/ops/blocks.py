@@ -151,6 +151,7 @@ def _block(kind: str, expansion: int, doc: str) -> OpDef:
         positional=("filters",), make_attrs=_make,
         level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
         expand=_group(kind, expansion),  # type: ignore[arg-type]
+        layers=lambda v: (12 if expansion == 4 else 8) * v["repeats"] + 2,  # per block, + the projection
         inner_width=lambda a, s: a.filters, width=width,
         label=lambda a: kind + (f" ×{a.repeats}" if a.repeats > 1 else ""))
 

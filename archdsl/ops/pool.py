@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ class NoAttrs:
     """For ops without settings."""
 
 
-def _stride(v: Bound) -> int:
+def _stride(v: Mapping[str, Any]) -> int:
     stride = v["stride"] if v.get("stride") is not None else v["kernel"]
     return stride
 

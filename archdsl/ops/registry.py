@@ -3,9 +3,11 @@
 Built-ins are the modules named in `BUILTIN` (each exports `OPS`, a tuple of `OpDef`s). A user adds
 an op with `archdsl.register_op(OpDef(...))`; an installed package names its ops in its own
 metadata under the entry-point group `archdsl.ops` (the value an `OpDef` or a sequence of them),
-which are loaded the first time an op is looked up, as pytest loads `pytest11` plug-ins. A name can
-be registered once: a duplicate is an error naming both origins. A spec can only name ops that are
-already registered; nothing in a spec imports or runs Python.
+which are loaded the first time a name is looked up that no built-in has (or all ops are listed),
+as pytest loads `pytest11` plug-ins: scanning the installed packages' metadata costs more than a
+whole check, so a spec of built-in ops never pays it. A name can be registered once: a duplicate is
+an error naming both origins. A spec can only name ops that are already registered; nothing in a
+spec imports or runs Python.
 """
 
 from __future__ import annotations
@@ -23,22 +25,31 @@ BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", 
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}
-_loaded = False
+_builtins_loaded = False
+_plugins_loaded = False
 
 
 class DuplicateOp(ValueError):
     """Two definitions claim one op name."""
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
         return
-    _loaded = True  # set first: a plug-in that looks an op up while loading must not recurse
+    _builtins_loaded = True
     for module in BUILTIN:
-        ops = importlib.import_module(f"archdsl.ops.{module}").OPS
-        for op in ops:
+        for op in importlib.import_module(f"archdsl.ops.{module}").OPS:
             _add(op, f"archdsl.ops.{module}")
+
+
+def _load() -> None:
+    """Built-ins, then the installed plug-ins."""
+    global _plugins_loaded
+    _load_builtins()
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True  # set first: a plug-in that looks an op up while loading must not recurse
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         origin = f"package {ep.dist.name if ep.dist else '?'} (entry point {ep.name} = {ep.value})"
         try:
@@ -74,7 +85,7 @@ def register_op(op: OpDef, *, origin: str | None = None) -> OpDef:
 
 def unregister_op(name: str) -> None:
     """Remove an op registered from Python (tests and notebooks re-registering an edited op)."""
-    _load()
+    _load_builtins()
     if _origin.get(name, "").startswith("archdsl.ops."):
         raise ValueError(f"`{name}` is a built-in op")
     _ops.pop(name, None)
@@ -83,16 +94,21 @@ def unregister_op(name: str) -> None:
 
 def get_op(name: str) -> OpDef:
     """The definition of op `name` (KeyError when there is none)."""
-    op = _ops.get(name)
+    op = find_op(name)
     if op is None:
-        _load()
-        op = _ops[name]
+        raise KeyError(name)
     return op
 
 
 def find_op(name: str) -> OpDef | None:
-    _load()
-    return _ops.get(name)
+    op = _ops.get(name)
+    if op is None:
+        _load_builtins()
+        op = _ops.get(name)
+    if op is None and not _plugins_loaded:
+        _load()
+        op = _ops.get(name)
+    return op
 
 
 def all_ops() -> Iterator[OpDef]:
@@ -106,5 +122,5 @@ def spelled_names() -> Iterable[str]:
 
 
 def origin(name: str) -> str:
-    _load()
+    get_op(name)
     return _origin[name]

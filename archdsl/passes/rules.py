@@ -8,24 +8,23 @@ call these functions, so the sampler's costs and hashes cannot drift from the ch
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True, slots=True)
-class Line(Generic[K]):
+class Line(NamedTuple):
     """One line of a fuse section: the node it makes, the parents it reads, whether it is an
-    `output` line, and the shape its parents are combined at."""
+    `output` line, and the shape its parents are combined at. (A named tuple: the NAS sampler
+    makes sixteen per candidate.)"""
 
-    node: K
-    parents: tuple[K, ...]
+    node: Hashable
+    parents: tuple
     output: bool
     target: Hashable
 
 
-def orphan_edges(lines: Sequence[Line[K]], seeds: Sequence[K], shape: Callable[[K], Hashable]) -> list[tuple[K, int]]:
+def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Callable[[K], Hashable]) -> list[tuple[K, int]]:
     """(candidate, line index) for every orphan an output line sums in (Model Garden's
     spinenet.py `_build_scale_permuted_network` / nasfpn.py `_build_feature_pyramid`).
 
@@ -33,13 +32,13 @@ def orphan_edges(lines: Sequence[Line[K]], seeds: Sequence[K], shape: Callable[[
     first-use order, then each line's node as it is made. An output line takes, in that order,
     each candidate nothing has read yet whose shape equals the line's combined shape."""
     seen = {line.node for line in lines} | set(seeds)
-    net: list[K] = list(seeds)
+    net: list = list(seeds)
     for line in lines:
         for p in line.parents:
             if p not in seen:
                 seen.add(p)
                 net.append(p)
-    uses: dict[K, int] = {}
+    uses: dict = {}
     edges: list[tuple[K, int]] = []
     for i, line in enumerate(lines):
         for parent in line.parents:

@@ -1,5 +1,6 @@
 """Graphviz diagrams of an `Arch`: `render_dot` (DOT text, needs no Graphviz install) and `render`
-(a file whose format follows its extension: .svg, .png, .pdf or .dot).
+(a file whose format follows its extension: .svg, .png, .pdf or .dot); `render_html` and
+`diff_html`, the interactive viewer as one self-contained page (`archdsl.render.html`).
 
     archdsl.render_dot(arch)                            # DOT source, one box per statement
     archdsl.render.render(arch, "net.png", detail="layers")
@@ -13,10 +14,12 @@ from __future__ import annotations
 import os
 
 from archdsl.render.dot import to_digraph
+from archdsl.render.html import diff_html, render_html
 from archdsl.render.model import DETAILS, Diagram, build
 from archdsl.render.output import FORMATS, GraphvizMissing, write
 
-__all__ = ["render_dot", "render", "svg", "DETAILS", "FORMATS", "GraphvizMissing", "Diagram", "build"]
+__all__ = ["render_dot", "render", "svg", "render_html", "diff_html", "DETAILS", "FORMATS", "GraphvizMissing",
+           "Diagram", "build"]
 
 
 def render_dot(arch, detail: str = "blocks") -> str:

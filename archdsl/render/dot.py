@@ -130,8 +130,9 @@ def _fill_lane(lane: graphviz.Digraph, boxes: list[Box], d: Diagram, lay: Layout
             continue
         caption, left, top, right, bottom = lay.cells[cluster]
         with lane.subgraph(name=f"cluster_{cluster}") as sub:
-            sub.attr(label=caption, bb=_bb(left, top, right, bottom, H), lp=f"{(left + right) / 2:.1f},{H - top - 9:.1f}",
-                     fontsize="9", style="rounded,dashed", color="#999999")
+            sub.attr(label=caption, bb=_bb(left, top, right, bottom, H),
+                     lp=f"{(left + right) / 2:.1f},{H - top - 9:.1f}", fontsize="9", style="rounded,dashed",
+                     color="#999999")
             for box in members:
                 sub.node(box.id, **_node_attrs(box, detail, *_flip(lay.pos[box.id], H)))
 
@@ -146,9 +147,13 @@ def _legend(d: Diagram) -> tuple[str, tuple[float, float]]:
     names = dict(SECTIONS, body="scale-permuted body" if d.fused else "backbone")
     used = [s for s in SECTIONS if any(b.section == s for b in d.boxes.values())]
     items = [(f'<td bgcolor="{FILL[s]}" border="1">   </td>', names[s]) for s in used]
-    items += [('<td border="2">   </td>', "output (⇒ model output)"),
-              ('<td><font color="#c0392b">- - -</font></td>', "orphan edge"),
-              (f'<td><font color="{EDGE_LABEL_COLOR}">↓×4 ↑×2</font></td>', "resample")]
+    # Only what this diagram draws: a ResNet has no orphan edges and no fuse-section outputs.
+    if any(b.output for b in d.boxes.values()):
+        items.append(('<td border="2">   </td>', "output (⇒ model output)"))
+    if any(link.orphan for link in d.links):
+        items.append(('<td><font color="#c0392b">- - -</font></td>', "orphan edge"))
+    if any(link.label for link in d.links):
+        items.append((f'<td><font color="{EDGE_LABEL_COLOR}">↓×4 ↑×2</font></td>', "scale change between levels"))
     if any(b.lane is None for b in d.boxes.values()):
         items.append(('<td><font color="#8a4b14">L3</font></td>', "level served by a shared box"))
     cells = "".join(f'{mark}<td align="left">{html.escape(text)}</td><td>   </td>' for mark, text in items)

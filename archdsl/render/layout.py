@@ -83,7 +83,7 @@ class Layout:
     lane_order: list[int | None]
 
 
-def place(d: Diagram, font_size: float, legend_size: tuple[float, float]) -> Layout:
+def place(d: Diagram, font_size: float, legend_size: tuple[float, float]) -> Layout:  # noqa: C901
     sizes = {b.id: box_size(b, font_size) for b in d.boxes.values()}
     stages: list[str] = []
     for box in d.boxes.values():
@@ -92,7 +92,7 @@ def place(d: Diagram, font_size: float, legend_size: tuple[float, float]) -> Lay
 
     cells: dict[str, Cell] = {}
     cell_of: dict[str, str] = {}
-    last_key: dict[str, str] = {}
+    last_key: dict[str, str | None] = {}
     for box in d.boxes.values():
         key = box.cluster or box.id
         cell = cells.get(key)
@@ -130,10 +130,12 @@ def place(d: Diagram, font_size: float, legend_size: tuple[float, float]) -> Lay
     width = x - COL_GAP + 16.0
 
     # Lane bands, top to bottom: finest level first, the shared lane last.
-    lane_order = sorted(k for k in {c.lane for c in cells.values()} if k is not None)
+    lane_order: list[int | None] = list(sorted(k for k in {c.lane for c in cells.values()} if k is not None))
     if any(c.lane is None for c in cells.values()):
         lane_order.append(None)
-    lanes, row_top, y = {}, {}, HEADER_H
+    lanes: dict[int | None, tuple[float, float]] = {}
+    row_top: dict[tuple[int | None, int], float] = {}
+    y = HEADER_H
     for lane in lane_order:
         members = [c for c in cells.values() if c.lane == lane]
         top = y
@@ -188,7 +190,8 @@ def _columns(d: Diagram, cells: dict[str, Cell], cell_of: dict[str, str]) -> Non
     indeg = {k: len(v) for k, v in preds.items()}
     heap = [(cells[k].stage, order[k], k) for k, v in indeg.items() if v == 0]
     heapq.heapify(heap)
-    topo, done = [], set()
+    topo: list[str] = []
+    done: set[str] = set()
     while len(topo) < len(cells):
         if not heap:
             k = min((k for k in cells if k not in done), key=lambda k: (cells[k].stage, order[k]))

@@ -71,7 +71,7 @@ class Diagram:
     boxes: dict[str, Box] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
     clusters: dict[str, str] = field(default_factory=dict)  # cluster id -> caption (layers view)
-    fused: bool = False  # has fuse sections: its body is scale-permuted
+    fused: bool = False  # its body is fuse lines: scale-permuted
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     def add_link(self, link: Link) -> None:
@@ -153,6 +153,11 @@ def _sections(arch) -> tuple[dict[str, str], dict[str, str]]:
     return section, stage
 
 
+def _fused_body(g, section: dict[str, str]) -> bool:
+    """Whether the body is fuse lines (scale-permuted), not plain lines (ResNet under a NAS-FPN)."""
+    return any(section.get(g.node(x.node).group) == "body" for s in g.sections for x in s.lines if x.node in g)
+
+
 def short_title(node: n.Node) -> str:
     """A statement's name inside its stage: `c[3]` for `backbone.c[3]`, `n5` for
     `decoder.cell[2].n5` (the stage caption says `backbone`, `decoder.cell[2]`)."""
@@ -217,7 +222,7 @@ def _blocks(arch) -> Diagram:
             merged.setdefault(key, []).append(group)
         box_of[group] = group
 
-    d = Diagram(g.name, fused=any(s.lines for s in g.sections))
+    d = Diagram(g.name, fused=_fused_body(g, section))
     for group, members in groups.items():
         main = _main(members, group)
         out = "model" if any(m.name in model_out for m in members) else "feature" if main.name in feature_out else ""
@@ -274,7 +279,7 @@ def _layers(arch) -> Diagram:
     g, shapes = arch.graph, arch.shapes
     section, stage = _sections(arch)
     model_out, feature_out = _outputs(arch)
-    d = Diagram(g.name, fused=any(s.lines for s in g.sections))
+    d = Diagram(g.name, fused=_fused_body(g, section))
     groups: dict[str, list[n.Node]] = {}
     shared: dict[str, list[n.Node]] = {}
     for node in g.nodes():
@@ -332,7 +337,8 @@ def _add_shared(d: Diagram, box_id: str, members: list[n.Node], shapes, out: str
         return
     first = members[0]
     levels = tuple(sorted({m.level for m in members}))
-    d.boxes[box_id] = Box(box_id, f"{_local(first.share or '', first, scope=True)} (shared)", describe(first.op, first.attrs), levels,
+    title = f"{_local(first.share or '', first, scope=True)} (shared)"
+    d.boxes[box_id] = Box(box_id, title, describe(first.op, first.attrs), levels,
                           f"{hwc(shapes[first.name])} … {hwc(shapes[members[-1].name])}", "head", out,
                           stage=stage)
 

@@ -8,7 +8,6 @@ knows about Lark.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from archdsl.diagnostics import Source, Span
 
@@ -58,7 +57,7 @@ class Neg:
     span: Span
 
 
-Expr = Union[Lit, Var, Call, Index, BinOp, Neg]
+Expr = Lit | Var | Call | Index | BinOp | Neg
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +126,7 @@ class NodeStmt:
     inputs: tuple[Ref, ...]
     output: bool
     span: Span
+    optional: bool = False  # `optional`: pruning the line is intended (a note, not a warning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +188,7 @@ class Return:
     span: Span
 
 
-Stmt = Union[NodeStmt, Let, Defaults, Widths, Input, For, Fuse, Return]
+Stmt = NodeStmt | Let | Defaults | Widths | Input | For | Fuse | Return
 
 # ---- top level -----------------------------------------------------------------------------
 
@@ -231,7 +231,7 @@ class Import:
     span: Span
 
 
-Item = Union[Import, ArchDef, ArchVariant]
+Item = Import | ArchDef | ArchVariant
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import functools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -126,8 +127,7 @@ def parse_with_comments(text: str, path: str = "<string>") -> tuple[ast.File, li
             toks = list(_comment_tokens)
         finally:
             _comment_tokens.clear()
-    comments = [ast.Comment(str(t).rstrip(), Span(source, t.line, t.column, t.end_line, t.end_column))
-                for t in toks]
+    comments = [ast.Comment(str(t).rstrip(), Span.of_token(source, t)) for t in toks]
     return file, comments
 
 
@@ -139,7 +139,9 @@ def _parse(parser: Lark, text: str, source: Source, max_nesting: int = DEFAULT.m
         raise ArchError(_syntax_error(exc, source)) from None
     except _TooDeep as exc:
         t = exc.tok
-        raise ArchError(error(f"brackets nest deeper than {max_nesting}", Span(source, t.line, t.column, t.line, t.column + 1),
+        at = Span.of_token(source, t)
+        where = Span(source, at.line, at.col, at.line, at.col + 1)
+        raise ArchError(error(f"brackets nest deeper than {max_nesting}", where,
                               hint="the limit is max_nesting (--max-nesting)")) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ArchError):
@@ -148,16 +150,17 @@ def _parse(parser: Lark, text: str, source: Source, max_nesting: int = DEFAULT.m
 
 
 def _syntax_error(exc: UnexpectedInput, source: Source):
-    line, col = max(exc.line, 1), max(exc.column, 1)
+    line, col = max(exc.line or 1, 1), max(exc.column or 1, 1)
     if isinstance(exc, UnexpectedCharacters):
-        char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        pos = exc.pos_in_stream
+        char = source.text[pos] if pos is not None and pos < len(source.text) else "?"
         return error(f"unexpected character `{char}`", Span(source, line, col, line, col + 1))
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         end_line = max(1, len(source.text.splitlines()))
         end_col = len(source.line(end_line)) + 1
         return error("unexpected end of file", Span(source, end_line, end_col, end_line, end_col + 1),
                      hint=f"expected {_expected(exc)}" if _expected(exc) else None)
-    tok = exc.token
+    tok: Any = getattr(exc, "token", "")
     shown = "end of line" if tok.type == "_NL" else f"`{tok}`"
     width = 1 if tok.type == "_NL" else max(1, len(str(tok)))
     return error(f"unexpected {shown}", Span(source, line, col, line, col + width),

@@ -4,8 +4,12 @@ Canonical style. Two spaces per indentation level, one statement per line, one s
 `->`, `<-` and binary operators, `, ` between list items, no space inside brackets. Inside
 parentheses (parameter lists, variant arguments, call arguments) a keyword reads `name = value`;
 bare op arguments, which are separated by spaces, read `name=value` (`conv 3x3 /2 64 bias=true`).
-A stage with a kernel or a stride prints all its arguments bare; any other stage with arguments
-prints them in parentheses (`bn(momentum = m)`, `act(activation)`). The parameter list of an
+In a chain, a stage whose arguments are all positional words (names, numbers, strings, levels)
+prints them bare, as the docs write ops (`act swish`, `upsample 2`); a stage with a kernel or a
+stride prints all its arguments bare (`conv 3x3 /2 64 bias=true`); any other stage with arguments
+prints them in parentheses (`bn(momentum = m)`, `conv_bn_act(32, kernel = 3)`). In `defaults` and
+`fuse resample`, which list calls, stages print in parentheses (`defaults act(swish)`,
+`resample alpha(0.5)`) unless they have a kernel or stride. The parameter list of an
 `arch`/`block` and the argument list of a variant go one per line, with a trailing comma, when they
 have more than three entries, do not fit in 100 columns, or carry comments. Numbers print so they
 re-parse to the same value (floats keep a `.` or an exponent), levels as `L3`, strings double-quoted
@@ -98,10 +102,6 @@ def quote(s: str) -> str:
     """A string literal that the parser reads back as `s`."""
     out = "".join(_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 32 or ord(ch) == 127 else ch)
                   for ch in s)
-    if "\\" in out and not out.isascii():
-        # The parser decodes escapes with `unicode_escape`, which reads raw non-ASCII as Latin-1.
-        out = "".join(ch if ch.isascii() else (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-                      for ch in out)
     return f'"{out}"'
 
 
@@ -120,10 +120,12 @@ def _paren_args(args: tuple[ast.Arg, ...]) -> str:
 # ---- chains --------------------------------------------------------------------------------
 
 
-def format_stage(st: ast.Stage) -> str:
-    """`op`, `op(a, k = v)`, or (with a kernel or stride) `op 3x3 /2 64 k=v`."""
+def format_stage(st: ast.Stage, in_chain: bool = True) -> str:
+    """`op`, `op word ...` (in a chain), `op(a, k = v)`, or (with a kernel or stride) `op 3x3 /2 64 k=v`."""
     if not st.args:
         return st.op
+    if in_chain and all(a.kind == "pos" and _is_word(a.value) for a in st.args):
+        return " ".join([st.op, *(format_expr(a.value) for a in st.args)])
     if all(a.kind in ("pos", "kw") for a in st.args):
         return f"{st.op}({_paren_args(st.args)})"
     parts = [_bare_arg(a) for a in st.args]
@@ -133,6 +135,11 @@ def format_stage(st: ast.Stage) -> str:
         if parts[i].startswith("(") and isinstance(prev.value, ast.Var) and prev.kind != "kernel":
             parts[i - 1] = _bare_arg(prev, force_parens=True)
     return " ".join([st.op, *parts])
+
+
+def _is_word(e: ast.Expr) -> bool:
+    """A value that reads as one bare word after an op: a name or a non-negative literal."""
+    return isinstance(e, ast.Var) or (isinstance(e, ast.Lit) and _prec(e) == _ATOM)
 
 
 def _bare_arg(a: ast.Arg, force_parens: bool = False) -> str:
@@ -159,23 +166,24 @@ def format_ref(r: ast.Ref) -> str:
 
 
 def _node_cells(s: ast.NodeStmt) -> list[str]:
-    """The alignable columns of a node line: target, `= chain`, `at L`, `<- inputs`, `output`."""
+    """The alignable columns of a node line: target, `= chain`, `at L`, `<- inputs`, `output optional`."""
     target = s.target.name + (f"[{format_expr(s.target.index)}]" if s.target.index is not None else "")
     return [target, "= " + format_chain(s.chain),
             f"at {format_expr(s.level)}" if s.level is not None else "",
             "<- " + ", ".join(format_ref(r) for r in s.inputs) if s.inputs else "",
-            "output" if s.output else ""]
+            " ".join(["output"] * s.output + ["optional"] * s.optional)]
 
 
 def _fuse_clause(c: ast.FuseClause) -> str:
+    value: Any = c.value  # its type follows `kind` (see ast.FuseClause)
     if c.kind == "resample":
-        return f"resample {format_stage(c.value)}"
+        return f"resample {format_stage(value, in_chain=False)}"
     if c.kind == "combine":
-        return f"combine {format_chain(c.value)}"
+        return f"combine {format_chain(value)}"
     if c.kind == "orphans":
-        seeds = c.value if isinstance(c.value, tuple) else ()
+        seeds = value if isinstance(value, tuple) else ()
         return "merge orphans" + (" from " + ", ".join(format_ref(r) for r in seeds) if seeds else "")
-    return f"stochastic_depth {format_expr(c.value)}"
+    return f"stochastic_depth {format_expr(value)}"
 
 
 def format_simple(s: Any) -> str:
@@ -185,7 +193,7 @@ def format_simple(s: Any) -> str:
     if isinstance(s, ast.Let):
         return f"let {s.name} = {format_expr(s.value)}"
     if isinstance(s, ast.Defaults):
-        return "defaults " + ", ".join(format_stage(st) for st in s.stages)
+        return "defaults " + ", ".join(format_stage(st, in_chain=False) for st in s.stages)
     if isinstance(s, ast.Widths):
         text = "widths " + ", ".join(f"{format_expr(k)}: {format_expr(v)}" for k, v in s.entries)
         return text + (f" scaled by {format_expr(s.scale)}" if s.scale is not None else "")
@@ -339,7 +347,7 @@ class _Printer:
         elif isinstance(node, ast.ArchDef):
             if not self.entries(depth, slot, f"{node.kind} {node.name}(", ") {", slot.trailing):
                 # Extra comments of the `) {` line go below it, where they re-attach.
-                *extra, last = slot.trailing or [None]
+                *extra, last = slot.trailing or [None]  # type: ignore[list-item]
                 stmts = slot.children[slot.nhead:]
                 (stmts[0].leading if stmts else slot.inner)[:0] = extra
                 self.emit(depth, ") {", [last] if last else [])
@@ -394,7 +402,7 @@ def _aligned(slots: list[_Slot]) -> dict[int, str]:
         if not isinstance(s.node, ast.NodeStmt):
             prev = None
             continue
-        lines = [prev.end if prev else None, *(c.span.line for c in s.leading), s.start]
+        lines = [*([prev.end] if prev else []), *(c.span.line for c in s.leading), s.start]
         if prev is None or any(b > a + 1 for a, b in zip(lines, lines[1:])):
             runs.append([])
         runs[-1].append(s)

@@ -13,6 +13,7 @@ from lark.visitors import Transformer_NonRecursive
 from archdsl.diagnostics import ArchError, Source, Span, error
 from archdsl.limits import DEFAULT
 from archdsl.syntax import ast
+from archdsl.syntax.strings import unescape
 
 _MAX_INT = 2**63 - 1  # no size, count or level needs more; bigger literals are typos or attacks
 
@@ -44,14 +45,24 @@ class ToAst(Transformer_NonRecursive):
         return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _tok(self, tok: Token) -> Span:
-        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+        return Span.of_token(self.source, tok)
+
+    def _unquote(self, tok: Token) -> str:
+        return unescape(str(tok)[1:-1], self.source, tok.line or 1, (tok.column or 0) + 1)
+
+    def _small_int(self, text: str, span: Span) -> int:
+        """An int literal, refused past MAX_INT before Python converts it (no 4,300-digit limit)."""
+        digits = text.lstrip("0") or "0"
+        if len(digits) > 19 or int(digits) > _MAX_INT:
+            raise ArchError(error("number too large", span, hint=f"integers are at most {_MAX_INT:,}"))
+        return int(digits)
 
     # ---- files
     def start(self, meta, items):
         return ast.File(self.source, tuple(items))
 
     def import_stmt(self, meta, c):
-        return ast.Import(_unquote(c[0]), str(c[1]) if c[1] else None, self._span(meta))
+        return ast.Import(self._unquote(c[0]), str(c[1]) if c[1] else None, self._span(meta))
 
     def arch_def(self, meta, c):
         return ast.ArchDef("arch", str(c[0]), tuple(c[1] or ()), c[2], self._span(meta), self._tok(c[0]))
@@ -108,8 +119,9 @@ class ToAst(Transformer_NonRecursive):
         return (str(c[0]), c[1])
 
     def node_stmt(self, meta, c):
-        target, chain, level, inputs, output = c
-        return ast.NodeStmt(target, chain, level, tuple(inputs or ()), output is not None, self._span(meta))
+        target, chain, level, inputs, output, optional = c
+        return ast.NodeStmt(target, chain, level, tuple(inputs or ()), output is not None, self._span(meta),
+                            optional is not None)
 
     def target(self, meta, c):
         return ast.Target(str(c[0]), c[1], self._span(meta))
@@ -156,8 +168,8 @@ class ToAst(Transformer_NonRecursive):
 
     def kernel(self, meta, c):
         tok = c[0]
-        h, w = (int(v) for v in str(tok).split("x"))
         span = self._tok(tok)
+        h, w = (self._small_int(v, span) for v in str(tok).split("x"))
         if h != w:
             raise ArchError(error(f"kernel {tok} is not square", span,
                                   hint="archdsl supports square kernels only, e.g. 3x3"))
@@ -174,10 +186,7 @@ class ToAst(Transformer_NonRecursive):
 
     # ---- expressions
     def int(self, meta, c):
-        text = str(c[0])
-        if len(text) > 19 or int(text) > _MAX_INT:
-            raise ArchError(error("number too large", self._span(meta), hint=f"integers are at most {_MAX_INT:,}"))
-        return ast.Lit(int(text), self._span(meta))
+        return ast.Lit(self._small_int(str(c[0]), self._span(meta)), self._span(meta))
 
     def float(self, meta, c):
         value = float(c[0])
@@ -186,10 +195,10 @@ class ToAst(Transformer_NonRecursive):
         return ast.Lit(value, self._span(meta))
 
     def string(self, meta, c):
-        return ast.Lit(_unquote(c[0]), self._span(meta))
+        return ast.Lit(self._unquote(c[0]), self._span(meta))
 
     def level(self, meta, c):
-        return ast.Lit(int(str(c[0])[1:]), self._span(meta), is_level=True)
+        return ast.Lit(self._small_int(str(c[0])[1:], self._span(meta)), self._span(meta), is_level=True)
 
     def true(self, meta, c):
         return ast.Lit(True, self._span(meta))
@@ -232,6 +241,3 @@ class ToAst(Transformer_NonRecursive):
         return self._binop("%", meta, c)
 
 
-def _unquote(tok: Token | str) -> str:
-    text = str(tok)[1:-1]
-    return text.encode("utf-8").decode("unicode_escape") if "\\" in text else text

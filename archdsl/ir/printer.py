@@ -1,7 +1,7 @@
 """The IR printer: an `ArchGraph` -> `.arch` text that elaborates back to an equal graph.
 
 `format_arch(graph)` (and `Arch.to_text()`) print from the IR, not the AST, so it works for graphs
-made by the NAS builder too. "Equal" is checked by `graph_differences(a, b)` and means: the same
+made by the NAS builder too. "Equal" is checked by `archdsl.ir.equality.graph_differences` and means: the same
 arch name; the same nodes in the same order, each with the same name, op, level, attributes,
 statement group and weight-sharing group (spans differ: they point into the new text); the same
 edges with the same input positions and orphan marks; the same outputs; the same fuse sections
@@ -24,198 +24,14 @@ elaborator's scheme (e.g. hand-built with arbitrary dotted names) raises `ValueE
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from archdsl.ir import nodes as n
 from archdsl.ir.graph import ArchGraph, FuseSection
-from archdsl.ir.ops import spelled_op
-from archdsl.ops.base import spell
+from archdsl.ir.print_chains import Unprintable, chain_text, combines, defaults_of, is_block, number
 from archdsl.ops.registry import get_op
 
 INDENT = "  "
-
-
-def _combines(op: str) -> bool:
-    definition = spelled_op(op)
-    return definition is not None and definition.max_inputs != 1 and definition.min_inputs > 1
-
-
-def _block(op: str) -> bool:
-    """A composite a line writes (a block group), as opposed to the resample paths it implies."""
-    definition = get_op(op)
-    return definition.composite and definition.spelled
-
-
-class Unprintable(ValueError):
-    """The graph cannot be written as `.arch` text with the same names."""
-
-
-# ---- values and stages -----------------------------------------------------------------------
-
-def _num(x: int | float | bool) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        return str(x) if x >= 0 else f"({x})"
-    if not math.isfinite(x):
-        raise Unprintable(f"value {x} is not finite")
-    text = repr(float(x))
-    return text if x >= 0 else f"({text})"
-
-
-def _str(s: str) -> str:
-    if any(c in s for c in '"\\\n'):
-        raise Unprintable(f"string {s!r} cannot be printed")
-    return f'"{s}"'
-
-
-def _stage(node: n.Node, share: str | None) -> str:
-    """One op with its arguments written out (defaults omitted), in `conv 3x3 /2 64` form, as the
-    op's signature spells them."""
-    op = get_op(node.op)
-    if not op.spelled:
-        raise Unprintable(f"`{node.name}`: a {node.op} node cannot be written in `.arch` text")
-    if share is not None and op.param("share") is None:
-        raise Unprintable(f"`{node.name}`: {node.op} cannot share weights in `.arch` text")
-    # A bare `bn` would take the `defaults bn(...)` this printer writes for blocks: spell it out.
-    explicit = node.op == "bn" and node.attrs != n.BatchNormAttrs()
-    try:
-        args = spell(op, node.attrs, explicit=explicit)
-    except ValueError as exc:
-        raise Unprintable(f"`{node.name}`: {exc}") from None
-    args += [f"share={_str(share)}"] if share is not None else []
-    return " ".join([node.op] + args)
-
-
-def _context(node: n.Node) -> tuple[str, n.BatchNormAttrs] | None:
-    """The `defaults act(..), bn(..)` a composite node was made under (None: any): the fields its
-    op's `make_attrs` filled from those defaults."""
-    a = node.attrs
-    if get_op(node.op).composite and hasattr(a, "activation") and hasattr(a, "bn"):
-        return a.activation, a.bn
-    return None
-
-
-# ---- chains: flat nodes back to stages and `repeat`s -------------------------------------------
-
-@dataclass
-class _Repeat:
-    count: int
-    body: list  # of n.Node (a template position) or _Repeat
-
-
-def _tag_path(name: str, base: str) -> tuple[int, ...]:
-    if not name.startswith(base + "."):
-        raise Unprintable(f"`{name}` is not named after its statement `{base}`")
-    parts = name[len(base) + 1:].split(".")
-    if not all(p.isdigit() for p in parts[:-1]):
-        raise Unprintable(f"`{name}`: cannot tell the statement's op names from it")
-    return tuple(int(p) for p in parts[:-1])
-
-
-def _nest(seq: list[tuple[tuple[int, ...], n.Node]]) -> list:
-    """(tag path, node) in chain order -> stages and repeats (iteration 0 is the template)."""
-    items: list = []
-    i = 0
-    while i < len(seq):
-        tp, node = seq[i]
-        if not tp:
-            items.append(node)
-            i += 1
-            continue
-        if tp[0] != 0:
-            raise Unprintable(f"`{node.name}`: a repeat must start at iteration 0")
-        iterations: list[list] = [[]]
-        while i < len(seq) and seq[i][0] and seq[i][0][0] in (len(iterations) - 1, len(iterations)):
-            if seq[i][0][0] == len(iterations):
-                iterations.append([])
-            iterations[-1].append((seq[i][0][1:], seq[i][1]))
-            i += 1
-        items.append(_Repeat(len(iterations), _nest(iterations[0])))
-    return items
-
-
-def _unroll(items: list, tag: str = "") -> list[tuple[n.Node, str]]:
-    out: list[tuple[n.Node, str]] = []
-    for item in items:
-        if isinstance(item, _Repeat):
-            for i in range(item.count):
-                out += _unroll(item.body, f"{tag}{i}.")
-        else:
-            out.append((item, tag))
-    return out
-
-
-def _local_share(node: n.Node, prefix: str, tag: str) -> str | None:
-    """The `share=` text that elaborates to `node.share` at this repeat tag (the elaborator appends
-    `.i` per iteration and prefixes the template instance)."""
-    if node.share is None:
-        return None
-    suffix = "." + tag.rstrip(".") if tag else ""
-    if not node.share.startswith(prefix) or not node.share.endswith(suffix) or \
-            len(node.share) <= len(prefix) + len(suffix):
-        raise Unprintable(f"`{node.name}`: share group `{node.share}` does not fit its name")
-    return node.share[len(prefix):len(node.share) - len(suffix)]
-
-
-def _elaborated_names(items: list, base: str) -> list[tuple[str, n.Node, str]]:
-    """What the elaborator names the unrolled chain: (name, template node, tag)."""
-    flat = _unroll(items)
-    used: set[str] = set()
-    out = []
-    for i, (node, tag) in enumerate(flat):
-        if i == len(flat) - 1:
-            out.append((base, node, tag))
-            continue
-        name, k = f"{base}.{tag}{node.op}", 1
-        candidate = name
-        while candidate in used:
-            k += 1
-            candidate = f"{name}_{k}"
-        used.add(candidate)
-        out.append((candidate, node, tag))
-    return out
-
-
-def _render(items: list, prefix: str, tag: str = "") -> list[str]:
-    out = []
-    for item in items:
-        if isinstance(item, _Repeat):
-            out.append(f"repeat {item.count} ({' -> '.join(_render(item.body, prefix, tag + '0.'))})")
-        else:
-            out.append(_stage(item, _local_share(item, prefix, tag)))
-    return out
-
-
-def chain_text(nodes: list[n.Node], base: str, prefix: str) -> list[str]:
-    """The stages (and repeats) of a chain whose nodes are `nodes` and whose full base is `base`."""
-    if nodes[-1].name != base:
-        raise Unprintable(f"statement `{base}` does not end in a node of that name")
-    seq = [(_tag_path(x.name, base), x) for x in nodes[:-1]]
-    prev = seq[-1][0] if seq else ()
-    for depth in range(len(prev), -1, -1):  # the last node's tag is not in its name: try each
-        try:
-            items = _nest(seq + [(prev[:depth], nodes[-1])])
-            if _matches(items, nodes, base, prefix):
-                return _render(items, prefix)
-        except Unprintable:
-            continue
-    raise Unprintable(f"statement `{base}`: its node names do not follow a chain or repeat")
-
-
-def _matches(items: list, nodes: list[n.Node], base: str, prefix: str) -> bool:
-    named = _elaborated_names(items, base)
-    if len(named) != len(nodes):
-        return False
-    for (name, template, tag), actual in zip(named, nodes):
-        if name != actual.name:
-            return False
-        if _stage(template, _local_share(actual, prefix, tag)) != _stage(actual, _local_share(actual, prefix, tag)):
-            return False
-        if template.share is None and actual.share is not None or template.share is not None and actual.share is None:
-            return False
-    return True
 
 
 # ---- statements and scopes ---------------------------------------------------------------------
@@ -335,7 +151,9 @@ class _Printer:
         if marked is not None:
             if not marked.startswith(scope.prefix):
                 raise Unprintable("a template reads `outputs` from outside")
-            return "outputs" if marked == scope.prefix else self._through_child(scope, marked, marked + "outputs", "family")
+            if marked == scope.prefix:
+                return "outputs"
+            return self._through_child(scope, marked, marked + "outputs", "family")
         groups = {_split(self.g.node(v).group) for v in leaves}
         names = {b.split("[")[0] for _, b in groups}
         homes = {p for p, _ in groups}
@@ -448,14 +266,14 @@ class _Printer:
         return fam if home == scope.prefix else self._through_child(scope, home, full, "family")
 
     def _defaults(self, pad: str, ctx: list, nodes: list[n.Node]) -> list[str]:
-        needed = {c for c in map(_context, nodes) if c is not None}
+        needed = {c for c in map(defaults_of, nodes) if c is not None}
         if len(needed) > 1:
             raise Unprintable(f"`{nodes[-1].group}` mixes activations or batch norms in blocks and resamples")
         if not needed or ctx[0] in needed:
             return []
         ctx[0] = act, bn = needed.pop()
-        return [f"{pad}defaults act({act}), bn(momentum={_num(bn.momentum)}, epsilon={_num(bn.epsilon)}, "
-                f"sync={_num(bn.sync)})"]
+        return [f"{pad}defaults act({act}), bn(momentum={number(bn.momentum)}, epsilon={number(bn.epsilon)}, "
+                f"sync={number(bn.sync)})"]
 
     def statement(self, scope: _Scope, stmt: _Stmt) -> str:
         first = stmt.nodes[0]
@@ -469,7 +287,7 @@ class _Printer:
         self.check_chain(stmt.nodes)
         stages = chain_text(stmt.nodes, stmt.group, scope.prefix)
         tail = f" <- {', '.join(self.ref(scope, x) for x in ins)}" if ins else ""
-        return f"{base} = {' -> '.join(stages)}{tail}"
+        return f"{base} = {' -> '.join(stages)}{tail}" + (" optional" if stmt.group in self.g.optional else "")
 
     def section(self, scope: _Scope, k: int, pad: str, ctx: list) -> list[str]:
         sec: FuseSection = self.g.sections[k]
@@ -488,7 +306,7 @@ class _Printer:
             self.check_chain(rest)
             if self.inputs(rest[0].name) != tuple(x.name for x in resamples):
                 raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
-            block_at = next((i for i, x in enumerate(rest) if _block(x.op)), len(rest))
+            block_at = next((i for i, x in enumerate(rest) if is_block(x.op)), len(rest))
             sized_by_block = sec.rule != "nasfpn"  # alpha, sepconv: the line's block sets the width
             head = stages[:block_at] if sized_by_block and len(resamples) > 1 else []
             if len(stages) != len(rest) and sized_by_block:
@@ -500,7 +318,7 @@ class _Printer:
             raise Unprintable("a fuse section mixes resampling rules")
         rule, arg = rule_args.pop()
         combine = next((h for h, (_, _, ps, _) in zip(heads, rows) if len(ps) > 1), [])
-        clauses = [f"resample {rule}" + (f"({_num(arg)})" if arg is not None else "")]
+        clauses = [f"resample {rule}" + (f"({number(arg)})" if arg is not None else "")]
         if combine:
             clauses.append(f"combine {' -> '.join(combine)}")
         if sec.merge_orphans:
@@ -508,11 +326,11 @@ class _Printer:
             clauses.append("merge orphans" + (" from " + ", ".join(self.ref(scope, x) for x in seeds) if seeds else ""))
         drop = _drop_rate([s for s, *_ in rows])
         if drop:
-            clauses.append(f"stochastic_depth {_num(drop)}")
+            clauses.append(f"stochastic_depth {number(drop)}")
         lines.append(f"{pad}fuse {', '.join(clauses)} {{")
         for (stmt, stages, parents, output), head in zip(rows, heads):
             if len(parents) == 1 or head != combine:  # one parent: no combine; or its own combine op
-                if len(parents) > 1 and not (len(head) <= 1 and _combines(stmt.nodes[len(parents)].op)):
+                if len(parents) > 1 and not (len(head) <= 1 and combines(stmt.nodes[len(parents)].op)):
                     raise Unprintable(f"fuse line `{stmt.group}` combines unlike its section")
                 own = stages
             else:
@@ -520,14 +338,15 @@ class _Printer:
             lines += self._defaults(pad + INDENT, ctx, stmt.nodes)
             level = stmt.nodes[-1].level
             lines.append(f"{pad}{INDENT}{_split(stmt.group)[1]} = {' -> '.join(own)} at L{level} "
-                         f"<- {', '.join(parents)}" + (" output" if output else ""))
+                         f"<- {', '.join(parents)}" + (" output" if output else "")
+                         + (" optional" if stmt.group in self.g.optional else ""))
         lines.append(f"{pad}}}")
         return lines
 
 
 def _drop_rate(stmts: list[_Stmt]) -> float:
     """The `stochastic_depth r` that gives each line's first block its drop rate (r * i / n)."""
-    firsts = [next((x for x in s.nodes if _block(x.op)), None) for s in stmts]
+    firsts = [next((x for x in s.nodes if is_block(x.op)), None) for s in stmts]
     rates = [x.attrs.drop_rate for x in firsts if x is not None]
     total = len(rates)
     if not any(rates):
@@ -557,32 +376,3 @@ def format_arch(graph: ArchGraph) -> str:
 
 
 # ---- equality ----------------------------------------------------------------------------------
-
-def graph_differences(a: ArchGraph, b: ArchGraph) -> list[str]:
-    """How two graphs differ (empty: equal, in the sense of this module's docstring)."""
-    out = []
-    if a.name != b.name:
-        out.append(f"name {a.name} != {b.name}")
-    if a.names() != b.names():
-        only_a = [x for x in a.names() if x not in b]
-        only_b = [x for x in b.names() if x not in a]
-        out.append(f"nodes differ (order or names): only in a {only_a[:5]}, only in b {only_b[:5]}")
-        return out
-    for x, y in zip(a.nodes(), b.nodes()):
-        if (x.op, x.level, x.attrs, x.group, x.share) != (y.op, y.level, y.attrs, y.group, y.share):
-            out.append(f"node {x.name}: {(x.op, x.level, x.attrs, x.group, x.share)} != "
-                       f"{(y.op, y.level, y.attrs, y.group, y.share)}")
-    ea, eb = sorted(a.edges()), sorted(b.edges())
-    if ea != eb:
-        out.append(f"edges differ: {sorted(set(ea) ^ set(eb))[:6]}")
-    if a.outputs != b.outputs:
-        out.append(f"outputs {a.outputs} != {b.outputs}")
-    if _sections(a) != _sections(b):
-        out.append(f"sections {_sections(a)} != {_sections(b)}")
-    return out
-
-
-def _sections(g: ArchGraph) -> list:
-    kept = [(s.rule, s.merge_orphans, getattr(s, "seeds", ()), tuple(line for line in s.lines if line.node in g))
-            for s in g.sections]
-    return [s for s in kept if s[3]]
