@@ -32,7 +32,7 @@ def test_every_bad_spec_has_a_golden():
     (["check", "specs/spinenet49.arch", "-D", "nope=1"], "has no parameter `nope`"),
     (["check", "specs/spinenet49.arch", "-D", "input_size=abc"], "-D input_size must be an int"),
     (["check", "specs/spinenet49.arch", "-D", "activation=tanh"], "must be one of relu, swish"),
-    (["check", "specs/spinenet49.arch", "-D", "input_size=650"], "not divisible by 2^7 = 128"),
+    (["check", "specs/spinenet49.arch", "-D", "input_size=650"], "is not a multiple of 2^6 = 64"),
     (["check", "specs/spinenet49.arch", "-D", "max_level=8"], "no node marked `output` at L8"),
     (["check", "specs/retinanet_resnet50_nasfpn.arch", "-D", "max_level=6"], "`feats` has no entry for L7"),
     (["check", "specs/segmentation_spinenet49.arch", "-D", "feature_fusion=deeplabv3plus"],

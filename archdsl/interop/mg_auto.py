@@ -2,11 +2,12 @@
 into the part of an archdsl model under a name prefix, by structure.
 
 Model Garden names its top-level layers by creation order (`conv2d_k`, `batch_normalization_k`,
-`bottleneck_block_k`, `residual_block_k`; reference §3.1), and `model.layers`/`model.weights`
-are depth-sorted, not creation-ordered (§3.2), so neither side is matched by weight order. Each
-Model Garden class is sorted by its auto-name index and paired with archdsl's weighted units of
-the same kind in plan order (`archdsl.lower.plan.weighted_units`); inside a block, Model Garden's
-`_shortcut, _norm0, _conv1, ...` pair with archdsl's `.shortcut, .norm0, .conv1, ...`. The first
+`bottleneck_block_k`, `residual_block_k`, `inverted_bottleneck_block_k`; reference §3.1), and
+`model.layers`/`model.weights` are depth-sorted, not creation-ordered (§3.2), so neither side is
+matched by weight order. Each Model Garden class is sorted by its auto-name index and paired with
+archdsl's weighted units of the same kind in plan order (`archdsl.lower.plan.weighted_units`);
+inside a block, Model Garden's `_shortcut, _norm0, _conv1, ...` pair with archdsl's `.shortcut,
+.norm0, .conv1, ...`, and a nested layer's members by their attribute path (`_squeeze_excitation._se_reduce`). The first
 difference (count, missing or extra layer, shape) raises `ArchError`. tf-models-official is not
 imported: only the Model Garden model object is needed.
 """
@@ -21,10 +22,16 @@ from archdsl.lower.names import keras_name
 
 __all__ = ["copy", "fail", "transfer_auto"]
 
-_AUTO = re.compile(r"^(conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|residual_block)(?:_(\d+))?$")
-_KIND = {"conv2d": "conv", "batch_normalization": "bn", "sync_batch_normalization": "bn",
-         "bottleneck_block": "bottleneck", "residual_block": "residual"}
-_SUBS = ("shortcut", "norm0", "conv1", "norm1", "conv2", "norm2", "conv3", "norm3")
+_AUTO = re.compile(r"^(conv2d|depthwise_conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|"
+                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block)(?:_(\d+))?$")
+_KIND = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "batch_normalization": "bn",
+         "sync_batch_normalization": "bn",
+         "bottleneck_block": "bottleneck", "residual_block": "residual", "inverted_bottleneck_block": "mbconv",
+         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn"}
+_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn")
+# A block's weighted members as attribute paths of Model Garden's layer (`_squeeze_excitation._se_reduce`).
+_SUBS = ("shortcut", "norm0", "conv0", "conv1", "norm1", "squeeze_excitation.se_reduce",
+         "squeeze_excitation.se_expand", "conv2", "norm2", "conv3", "norm3", "se_reduce", "se_expand")
 
 
 def fail(message: str) -> ArchError:
@@ -40,7 +47,7 @@ def copy(src: Any, dst: Any, where: str) -> int:
 
 def _source_units(source: Any) -> dict[str, list[Any]]:
     """Model Garden's weighted top-level layers per kind, in creation order."""
-    found: dict[str, list[tuple[int, Any]]] = {k: [] for k in ("conv", "bn", "bottleneck", "residual")}
+    found: dict[str, list[tuple[int, Any]]] = {k: [] for k in _KINDS}
     for layer in source.layers:
         m = _AUTO.match(layer.name)
         if not m:
@@ -55,10 +62,13 @@ def _target_units(target: Any, prefix: str) -> dict[str, list[Any]]:
     units = target.__dict__.get("_archdsl_units")
     if units is None:
         raise _fail("the target model was not built by archdsl (`Arch.to_keras` or `archdsl.load_model`)")
-    out: dict[str, list[Any]] = {k: [] for k in ("conv", "bn", "bottleneck", "residual")}
+    out: dict[str, list[Any]] = {k: [] for k in _KINDS}
     for kind, names in units:
         first = names if isinstance(names, str) else next(iter(names.values()))
         if first.startswith(prefix):
+            # Keras counts DepthwiseConv2D apart from Conv2D (`depthwise_conv2d_k`); so does this
+            if kind == "conv" and type(target.get_layer(keras_name(first))).__name__ == "DepthwiseConv2D":
+                kind = "dwconv"
             out[kind].append(names)
     return out
 
@@ -80,7 +90,7 @@ def transfer_auto(source: Any, target: Any, prefix: str = "") -> int:
     model `target` whose names start with `prefix`. Returns the number of tensors copied."""
     src, dst = _source_units(source), _target_units(target, prefix)
     copied = 0
-    for kind in ("conv", "bn", "bottleneck", "residual"):
+    for kind in _KINDS:
         if len(src[kind]) != len(dst[kind]):
             raise _fail(f"Model Garden has {len(src[kind])} top-level {kind} layers, archdsl "
                         f"{len(dst[kind])}; the specs differ (check variant, levels and input size)")
@@ -96,7 +106,9 @@ def transfer_auto(source: Any, target: Any, prefix: str = "") -> int:
 def _copy_block(block: Any, subs: dict[str, str], target: Any, where: str) -> int:
     copied = 0
     for sub in _SUBS:
-        inner = getattr(block, f"_{sub}", None)
+        inner: Any = block
+        for part in sub.split("."):
+            inner = getattr(inner, f"_{part}", None)
         if inner is None or not getattr(inner, "weights", None):
             if sub in subs:
                 raise _fail(f"{where}: archdsl layer `{subs[sub]}` has no counterpart "

@@ -79,10 +79,29 @@ def _pow(x: Value, y: Value) -> Value:
     return math.pow(x, y)
 
 
+def _round_filters(filters: Value, multiplier: Value, divisor: Value = 8) -> int:
+    """Model Garden's `nn_layers.round_filters`: filters * multiplier, made divisible by 8."""
+    from archdsl.ops.mbconv import make_divisible
+
+    return filters if not multiplier else make_divisible(filters * multiplier, int(divisor))
+
+
+def _round_repeats(repeats: Value, multiplier: Value) -> int:
+    """Model Garden's EfficientNet `round_repeats`: ceil(multiplier * repeats)."""
+    return repeats if not multiplier else int(math.ceil(multiplier * repeats))
+
+
+def _make_divisible(value: Value, divisor: Value) -> int:
+    from archdsl.ops.mbconv import make_divisible
+
+    return make_divisible(value, int(divisor))
+
+
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     "int": _int, "float": float, "ceil": math.ceil, "floor": math.floor, "round": round,
     "min": min, "max": max, "abs": abs, "log": math.log, "exp": math.exp, "sqrt": math.sqrt,
     "log2": math.log2, "pow": _pow,
+    "round_filters": _round_filters, "round_repeats": _round_repeats, "make_divisible": _make_divisible,
 }
 
 _BINOPS: dict[str, Callable[[Value, Value], Value]] = {

@@ -307,14 +307,15 @@ class _Printer:
             if [x.name for x in resamples] != [f"{stmt.group}.in{i}" for i in range(len(resamples))] or not rest:
                 raise Unprintable(f"fuse line `{stmt.group}` is not resamples then a chain")
             a = resamples[0].attrs
-            rule_args.add((a.rule, a.alpha if a.rule == "alpha" else a.channels))
+            rule_args.add((a.rule, a.alpha if a.rule == "alpha" else a.channels if a.rule == "nasfpn" else None))
             stages = chain_text(rest, stmt.group, scope.prefix)
             self.check_chain(rest)
             if self.inputs(rest[0].name) != tuple(x.name for x in resamples):
                 raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
             block_at = next((i for i, x in enumerate(rest) if is_block(x.op)), len(rest))
-            head = stages[:block_at] if sec.rule == "alpha" and len(resamples) > 1 else []
-            if len(stages) != len(rest) and sec.rule == "alpha":
+            sized_by_block = sec.rule != "nasfpn"  # alpha, sepconv: the line's block sets the width
+            head = stages[:block_at] if sized_by_block and len(resamples) > 1 else []
+            if len(stages) != len(rest) and sized_by_block:
                 raise Unprintable(f"fuse line `{stmt.group}`: a repeat in a resample-alpha line")
             heads.append(head)
             parents = [self.ref(scope, self.inputs(r.name)[0]) for r in resamples]
@@ -323,7 +324,7 @@ class _Printer:
             raise Unprintable("a fuse section mixes resampling rules")
         rule, arg = rule_args.pop()
         combine = next((h for h, (_, _, ps, _) in zip(heads, rows) if len(ps) > 1), [])
-        clauses = [f"resample {rule}({number(arg)})"]
+        clauses = [f"resample {rule}" + (f"({number(arg)})" if arg is not None else "")]
         if combine:
             clauses.append(f"combine {' -> '.join(combine)}")
         if sec.merge_orphans:

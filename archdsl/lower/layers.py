@@ -1,7 +1,8 @@
 """The few Keras layers archdsl needs that tf-keras does not ship: stochastic depth (Model
 Garden's formula), nearest upsampling by reshape + tile (Model Garden's `nearest_upsampling`,
 whose gradient XLA compiles, unlike `UpSampling2D`'s resize op), bilinear resizing (the
-segmentation head's `tf.image.resize`) and NAS-FPN's global attention, plus `ArchModel`, the
+segmentation head's `tf.image.resize`), NAS-FPN's global attention and Model Garden's hard
+activations, plus `ArchModel`, the
 class of every model archdsl builds. All are registered as serializable under the `archdsl`
 package. A `.keras` file names `ArchModel` and this module, so plain `tf_keras.models.load_model`
 imports this module first, which registers the layers before tf-keras looks them up (tf-keras
@@ -94,6 +95,26 @@ class BilinearResize(tf_keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class HardActivation(tf_keras.layers.Layer):
+    """Model Garden's `hard_sigmoid` (relu6(x + 3) * 0.16667) and `hard_swish`
+    (x * relu6(x + 3) * (1 / 6)), written in its operation order so outputs agree bit for bit."""
+
+    def __init__(self, fn: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        if fn not in ("hard_sigmoid", "hard_swish"):
+            raise ValueError(f"HardActivation: unknown function {fn!r}")
+        self.fn = fn
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        if self.fn == "hard_sigmoid":
+            return tf.nn.relu6(inputs + tf.cast(3.0, inputs.dtype)) * 0.16667
+        return inputs * tf.nn.relu6(inputs + tf.cast(3.0, inputs.dtype)) * (1.0 / 6.0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "fn": self.fn}
 
 
 @tf_keras.utils.register_keras_serializable(package="archdsl")

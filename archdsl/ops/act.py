@@ -1,4 +1,6 @@
-"""`act`: an element-wise activation (tf-keras's functions; relu6 as ReLU(max_value=6))."""
+"""`act`: an element-wise activation (tf-keras's functions; relu6 as ReLU(max_value=6)). The
+mobile nets' `hard_sigmoid` and `hard_swish` are Model Garden's (official/modeling/activations):
+relu6(x + 3) * 0.16667 and x * relu6(x + 3) / 6, not tf-keras's piecewise 0.2x + 0.5."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from archdsl.ops.base import Bound, OpDef, Param
 
-ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "relu6", "gelu", "tanh", "linear")
+ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "hard_swish", "relu6", "gelu", "tanh", "linear")
 
 
 def check_activation(fn: str) -> None:
@@ -37,6 +39,10 @@ def keras_activation(fn: str, name: str) -> Any:
 
     if fn == "relu6":  # not a tf-keras activation string
         return tf_keras.layers.ReLU(max_value=6.0, name=name)
+    if fn in ("hard_sigmoid", "hard_swish"):  # Model Garden's definitions, not tf-keras's
+        from archdsl.lower.layers import HardActivation
+
+        return HardActivation(fn, name=name)
     return tf_keras.layers.Activation(fn, name=name)
 
 

@@ -1,5 +1,6 @@
-"""Ops that combine several inputs of one level: `add`, `concat` (channels) and NAS-FPN's
-`attention` (coarse + fine * sigmoid(global max of coarse)), plus `identity`."""
+"""Ops that combine several inputs of one level: `add`, `concat` (channels), `mul` (element-wise
+product; a 1x1 input broadcasts over the others' height and width, so a gate is a `mul`) and
+NAS-FPN's `attention` (coarse + fine * sigmoid(global max of coarse)), plus `identity`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ def _same_shapes(op: str) -> Callable[[NoAttrs, Sequence[Shape], RuleContext], S
             raise ValueError(f"{op} of different shapes: {ins[0]} and {odd[0]}")
         return ins[0]
     return shape
+
+
+def _mul_shape(a: NoAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
+    full = [s for s in ins if (s.height, s.width) != (1, 1)]
+    out = full[0] if full else ins[0]
+    for s in ins:
+        if s.channels != out.channels or ((s.height, s.width) != (1, 1) and s != out):
+            raise ValueError(f"mul of {out} and {s}: the shapes must be equal, or one 1x1 with the same "
+                             "channels (a gate)")
+    return out
 
 
 def _concat_shape(a: NoAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
@@ -48,10 +59,12 @@ def _coarse_first(levels: Sequence[int]) -> Sequence[int]:
 
 ADD = OpDef("add", "element-wise sum of all inputs", NoAttrs, min_inputs=2, max_inputs=None, ordered=False,
             shape=_same_shapes("add"), lower=_keras("Add"), takes="any")
+MUL = OpDef("mul", "element-wise product; a 1x1 input broadcasts (a gate): `mul <- gate, x`", NoAttrs,
+            min_inputs=2, max_inputs=None, ordered=False, shape=_mul_shape, lower=_keras("Multiply"))
 CONCAT = OpDef("concat", "channel concatenation of all inputs", NoAttrs, min_inputs=2, max_inputs=None,
                shape=_concat_shape, lower=_keras("Concatenate", axis=-1))
 ATTENTION = OpDef("attention", "NAS-FPN global attention: coarse + fine * sigmoid(global max of coarse)",
                   NoAttrs, min_inputs=2, max_inputs=2, shape=_same_shapes("attention"), lower=_lower_attention,
                   input_order=_coarse_first)
 IDENTITY = OpDef("identity", "pass-through", NoAttrs, lower=_keras("Identity"), takes="any")
-OPS = (ADD, CONCAT, ATTENTION, IDENTITY)
+OPS = (ADD, MUL, CONCAT, ATTENTION, IDENTITY)

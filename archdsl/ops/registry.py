@@ -20,8 +20,8 @@ from archdsl.diagnostics import ArchError, error
 from archdsl.ops.base import OpDef
 
 ENTRY_POINT_GROUP = "archdsl.ops"
-BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "resample", "drop_path",
-           "tokens", "transformer", "encoder")
+BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "mbconv", "sepconv", "resample",
+           "drop_path", "tokens", "transformer", "encoder")
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}

@@ -8,6 +8,9 @@ each Model Garden's:
   conv to the line's width and BN, no activation.
 - `nasfpn` (nasfpn.py `_resample_feature_map`): a 1x1 conv with bias + BN only when the width
   differs, then a max pool or nearest upsampling by the level gap.
+- `sepconv` (SpineNet-Mobile, spinenet_mobile.py `_resample_with_sepconv`): to go coarser a
+  3x3 stride-2 depthwise conv + BN + act per level, to go finer nearest upsampling; then a 1x1
+  conv to the line's width and BN, no activation.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ RULES = {
                        (Param("alpha", "float", 0.5),), ("alpha",)),
     "nasfpn": Signature("nasfpn", "NAS-FPN resampling to `filters` channels, e.g. `resample nasfpn(256)`",
                         (Param("filters", "int"),), ("filters",)),
+    "sepconv": Signature("sepconv", "SpineNet-Mobile resampling by depthwise convs, e.g. `resample sepconv`"),
 }
 
 
@@ -74,6 +78,20 @@ def _alpha(e: Expansion, a: ResampleAttrs, shape: Shape, inner: int, target: Sha
     e.conv_bn("conv", "", x, shape, ConvAttrs(a.channels, 1), a.bn)
 
 
+def _sepconv(e: Expansion, a: ResampleAttrs, shape: Shape, target: Shape) -> None:
+    x, k = "<0>", 0
+    while shape.width > target.width:
+        x, shape = e.conv_bn(f"down{k}_conv", f"down{k}_norm", x, shape,
+                             ConvAttrs(shape.channels, 3, 2, depthwise=True), a.bn)
+        x = e.add(f"down{k}_act", "act", ActAttrs(a.activation), (x,), shape)
+        k += 1
+    if shape.width < target.width:
+        factor = target.width // shape.width
+        shape = Shape(shape.height * factor, shape.width * factor, shape.channels)
+        x = e.add("up", "upsample", UpsampleAttrs(factor), (x,), shape)
+    e.conv_bn("conv", "", x, shape, ConvAttrs(a.channels, 1), a.bn)
+
+
 def _nasfpn(e: Expansion, a: ResampleAttrs, shape: Shape, target: Shape) -> None:
     x = "<0>"
     if shape.channels != a.channels:
@@ -96,6 +114,8 @@ def _expand(name: str, a: ResampleAttrs, ins: tuple[Shape, ...], ctx: RuleContex
     target = ctx.level_shape(a.channels)
     if a.rule == "alpha":
         _alpha(e, a, ins[0], ctx.inner[0] if ctx.inner else ins[0].channels, target)
+    elif a.rule == "sepconv":
+        _sepconv(e, a, ins[0], target)
     else:
         _nasfpn(e, a, ins[0], target)
     return tuple(e.layers)

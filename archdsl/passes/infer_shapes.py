@@ -1,14 +1,18 @@
 """infer-shapes: the height, width and channels of every node for the spec's input, before any
 TensorFlow import, by each op's `shape` rule (`archdsl.ops`). Spatial sizes follow TF 'same'
-padding (ceil division by the stride); a composite's rule checks its expansion (a resample path's
-real output is checked against its level). The input must be divisible by 2**(deepest level), as
-Model Garden assumes when it plans resampling by integer factors."""
+padding (ceil division by the stride), so any input size works where nothing joins two levels
+(EfficientNet-B2 at 260 is 33x33 at L3, as in Model Garden). Where an op does join levels (an `add`
+of an upsampled map and a lateral one, a resample path checked against its level), its own rule
+fails on the misaligned sizes; the error is located there and, when the input is not a multiple of
+2**(deepest level above it), says so."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 from archdsl.diagnostics import Note, error
+from archdsl.ir.graph import ArchGraph
+from archdsl.ir.nodes import Node
 from archdsl.ops.base import RuleContext, Shape
 from archdsl.ops.rules import shape_of
 from archdsl.passes.base import Pass, State, rule_context
@@ -22,14 +26,6 @@ class InferShapes(Pass):
         g = state.graph
         image = g.node(g.input_names()[0])
         image_shape = shape_of(image.op, image.attrs, (), RuleContext(0, Shape(1, 1, 1)))
-        top = max(node.level for node in g.nodes())
-        if image_shape.height % 2**top or image_shape.width % 2**top:
-            deepest = next(node for node in g.nodes() if node.level == top)
-            h, w = image_shape.height, image_shape.width
-            return state.with_diagnostics([error(
-                f"input {h}x{w} is not divisible by 2^{top} = {2**top}", image.span,
-                notes=[Note(f"`{deepest.group}` reaches L{top}", deepest.span)],
-                hint=f"use a multiple of {2**top}, e.g. {2**top * max(1, round(w / 2**top))}")])
         shapes: dict[str, Shape] = {image.name: image_shape}
         for name in g.topo_order():
             node = g.node(name)
@@ -40,7 +36,28 @@ class InferShapes(Pass):
                 shapes[name] = shape_of(node.op, node.attrs, ins, rule_context(g, shapes, name))
             except ValueError as exc:
                 first = g.node(g.inputs(name)[0])
+                notes = [Note(f"first input `{first.name}` is defined here", first.span)]
+                hint = getattr(exc, "hint", None)
+                deepest = _deepest_above(g, name)
+                side = 2**deepest.level
+                if image_shape.height % side or image_shape.width % side:
+                    notes.append(Note(f"`{deepest.group}` above it reaches L{deepest.level}", deepest.span))
+                    hint = (f"the input {image_shape.height}x{image_shape.width} is not a multiple of 2^"
+                            f"{deepest.level} = {side}: sizes round up at each stride, so levels joined here "
+                            f"do not align; use e.g. {side * max(1, round(image_shape.width / side))}")
                 return state.with_diagnostics([error(
-                    f"`{node.group}`: {exc}", node.span, node=name, hint=getattr(exc, "hint", None),
-                    notes=[Note(f"first input `{first.name}` is defined here", first.span)])])
+                    f"`{node.group}`: {exc}", node.span, node=name, hint=hint, notes=notes)])
         return replace(state, shapes=shapes)
+
+
+def _deepest_above(g: ArchGraph, name: str) -> Node:
+    """The deepest-level node among `name` and everything it reads."""
+    seen, todo, best = {name}, [name], g.node(name)
+    while todo:
+        for i in g.inputs(todo.pop()):
+            if i not in seen:
+                seen.add(i)
+                todo.append(i)
+                if g.node(i).level > best.level:
+                    best = g.node(i)
+    return best
