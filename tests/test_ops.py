@@ -32,6 +32,9 @@ def test_every_op_has_every_part(op):
     assert callable(d.level_step) and callable(d.shape) and callable(d.cost)
     # A primitive lowers itself; a composite lowers as the primitives it expands to.
     assert d.composite or d.lower is not base._no_lowering, f"`{op}` has no Keras builder"
+    # the node budget charges a composite's layers before expanding it (a spec of huge block
+    # groups is refused fast, not after building millions of layers)
+    assert not d.composite or d.layers is not None, f"composite `{op}` does not bound its layers"
     assert origin(op).startswith("archdsl.ops.")
 
 

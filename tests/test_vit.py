@@ -75,8 +75,8 @@ def _error(overrides: dict, spec: str = "specs/vit.arch") -> str:
 
 
 def test_input_not_divisible_by_patch_is_located():
-    text = _error({**TINY, "input_size": 72})  # the grid's level check comes first
-    assert "input 72x72 is not divisible by 2^4 = 16" in text and "`patches` reaches L4" in text
+    text = _error({**TINY, "input_size": 72})
+    assert "input 72x72 is not divisible by the patch size 16" in text and "vit.arch:27" in text
     text = _error({"input_size": 240, "num_layers": 1}, "specs/vit_h14.arch")
     assert "input 240x240 is not divisible by the patch size 14" in text and "vit.arch:27" in text
 

@@ -121,7 +121,7 @@ COMMON = (Param("heads", "int"), Param("mlp_dim", "int"), Param("dropout", "floa
 ENCODER_BLOCK = OpDef(
     "encoder_block", "pre-norm transformer encoder block (Model Garden's), e.g. `encoder_block 12 3072`",
     EncoderAttrs, params=COMMON, positional=("heads", "mlp_dim"), shape=_shape,
-    expand=_expand, takes="tokens", label=lambda a: f"encoder block ×{a.heads} heads")
+    expand=_expand, layers=lambda v: 12, takes="tokens", label=lambda a: f"encoder block ×{a.heads} heads")
 ENCODER = OpDef(
     "encoder", "ViT encoder (position embedding, `repeats` blocks, final norm), e.g. "
     "`encoder 12 3072 repeats=12 dropout=0.1`", EncoderAttrs,
@@ -134,5 +134,6 @@ ENCODER = OpDef(
                       "attention_dropout": a.attention_dropout, "drop_rate": a.drop_rate,
                       "layer_scale": a.layer_scale, "epsilon": a.epsilon, "pos_embed_size": a.origin},
     shape=_shape, expand=_expand, takes="tokens",
+    layers=lambda v: 12 * v["repeats"] + 4,  # per block (norms, attention, MLP, dropouts, adds) + embedding, norm
     label=lambda a: f"encoder ×{a.layers} ({a.heads} heads, mlp {a.mlp_dim})")
 OPS = (ENCODER_BLOCK, ENCODER)

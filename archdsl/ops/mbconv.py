@@ -100,7 +100,7 @@ SQUEEZE_EXCITE = OpDef(
                                                  v["divisible_by"], v["round_down_protect"]),
     values=lambda a: {"ratio": a.ratio, "in_filters": a.in_filters, "act": a.activation, "gating": a.gating,
                       "divisible_by": a.divisible_by, "round_down_protect": a.round_down_protect},
-    expand=_expand_se,
+    layers=lambda v: 6, expand=_expand_se,
     label=lambda a: f"SE {a.ratio:g}")
 
 
@@ -199,7 +199,7 @@ MBCONV = OpDef(
             Param("divisible_by", "int", 1), Param("residual", "bool", True), Param("act", "string", None)),
     positional=("kernel", "filters"), make_attrs=_make, values=_values,
     level_step=lambda v: log2_step(v["stride"], "stride"), shape=_shape,
-    expand=_expand,
+    expand=_expand, layers=lambda v: 16 * v["repeats"],  # per block: expand, depthwise, SE, project, add
     inner_width=lambda a, s: a.filters, width=_filters,
     label=lambda a: f"MBConv{a.expand_ratio:g} {a.kernel}×{a.kernel}" + (f" ×{a.repeats}" if a.repeats > 1 else ""))
 @dataclass(frozen=True, slots=True)
@@ -243,7 +243,7 @@ CONV_BN = OpDef(
                       "bias": a.conv.bias, "norm": a.norm, "act": a.activation},
     level_step=lambda v: log2_step(v["stride"], "stride"),
     shape=lambda a, ins, ctx: ins[0].strided(a.conv.stride, a.conv.filters),
-    expand=_expand_convbn, width=lambda v, ctx: v.get("filters"),
+    layers=lambda v: 4, expand=_expand_convbn, width=lambda v, ctx: v.get("filters"),
     label=lambda a: f"convbn {a.conv.kernel}×{a.conv.kernel}{'/' + str(a.conv.stride) if a.conv.stride > 1 else ''} "
                     f"{a.conv.filters}")
 OPS = (SQUEEZE_EXCITE, MBCONV, CONV_BN)

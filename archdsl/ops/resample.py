@@ -134,6 +134,6 @@ def _label(a: ResampleAttrs) -> str:
 
 
 RESAMPLE = OpDef("resample", "a fuse section's resampling path", ResampleAttrs, level_step=lambda v: None,
-                 shape=_shape, expand=_expand, label=_label, spelled=False,
+                 shape=_shape, expand=_expand, label=_label, spelled=False, layers=lambda v: 24,
                  in_summary=False, resampler=True)
 OPS = (RESAMPLE,)

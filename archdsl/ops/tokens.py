@@ -164,7 +164,7 @@ POOL_TOKENS = OpDef(
     lower=_pool_lower, takes="tokens", label=lambda a: f"pool {a.pooler}")
 TO_MAP = OpDef(
     "to_map", "tokens -> feature map on their patch grid (drops the class token), at the grid's level",
-    NoAttrs, shape=_to_map_shape, expand=_to_map_expand, takes="tokens")
+    NoAttrs, shape=_to_map_shape, expand=_to_map_expand, layers=lambda v: 2, takes="tokens")
 TOKENS_TO_MAP = OpDef("tokens_to_map", "reshape of grid tokens to a feature map (made by `to_map`)",
                       GridAttrs, lower=_grid_lower, spelled=False, takes="tokens", in_summary=False)
 TO_TOKENS = OpDef(
