@@ -20,7 +20,7 @@ from archdsl.diagnostics import ArchError, error
 from archdsl.ops.base import OpDef
 
 ENTRY_POINT_GROUP = "archdsl.ops"
-BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "resample", "drop_path")
+BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "resample", "drop_path", "segment")
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}
