@@ -72,11 +72,12 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> int:
-    """SegmentationHead (no fusion or deeplabv3plus, regular convs); build it (call it) first."""
+    """SegmentationHead (no fusion, deeplabv3plus or pyramid_fusion (no weights of its own), regular
+    convs); build it (call it) first."""
     cfg = source.get_config()
     fusion = cfg.get("feature_fusion")
-    if fusion not in (None, "deeplabv3plus") or cfg.get("use_depthwise_convolution"):
-        raise fail(f"only SegmentationHead with feature_fusion None or 'deeplabv3plus' and regular "
+    if fusion not in (None, "deeplabv3plus", "pyramid_fusion") or cfg.get("use_depthwise_convolution"):
+        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus' or 'pyramid_fusion' and regular "
                    f"convs is supported, not {fusion!r}")
     if not source.built:
         raise fail("the SegmentationHead is not built yet: call the model once first")

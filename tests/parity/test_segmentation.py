@@ -1,6 +1,7 @@
 """Numerical parity with Model Garden's SegmentationModel (SpineNet-49, identity decoder,
 SegmentationHead at level 3 with 3 convs, 21 classes), without fusion and with deeplabv3plus
-fusion of the L2 endpoint (bilinear resize + concat): weights copied by `transfer_weights` from
+fusion of the L2 endpoint (bilinear resize + concat) and with pyramid_fusion (every endpoint resized
+to L3 and summed): weights copied by `transfer_weights` from
 the whole task model, logits within 1e-4, equal `count_params()`. Input 256 keeps CI fast.
 """
 
@@ -20,10 +21,10 @@ import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 
 SIZE = 256
-CASES = [(None, 3), ("deeplabv3plus", 2)]
+CASES = [(None, 3), ("deeplabv3plus", 2), ("pyramid_fusion", 3)]
 
 
-@pytest.mark.parametrize("fusion,min_level", CASES, ids=["no-fusion", "deeplabv3plus"])
+@pytest.mark.parametrize("fusion,min_level", CASES, ids=["no-fusion", "deeplabv3plus", "pyramid_fusion"])
 def test_segmentation_spinenet49(fusion, min_level):
     tf_keras.backend.clear_session()
     rng = np.random.default_rng(6)
