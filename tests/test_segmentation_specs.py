@@ -47,3 +47,21 @@ def test_strided_dilated_conv_is_located(tmp_path):
 def test_residual_has_no_dilation(tmp_path):
     src = "arch a() {\n  defaults act(relu)\n  input x: [32, 32, 8]\n  y = residual 8 dilation=2 <- x\n  return y\n}\n"
     assert "`residual` has no dilation" in _error(tmp_path / "a.arch", source=src)
+
+
+def test_fusion_asking_for_a_level_the_features_lack():
+    message = _error("specs/deeplabv3plus_resnet50.arch", {"low_level": 1, "input_size": 64})
+    assert "`backbone_feats` has no entry for L1" in message and "deeplabv3plus.arch" in message
+    message = _error("specs/segmentation_spinenet49.arch",
+                     {"head_level": 8, "input_size": 256})
+    assert "`feats` has no entry for L8" in message
+    message = _error("specs/segmentation_spinenet49.arch",  # a decoder level below the head's
+                     {"feature_fusion": "pyramid_fusion", "head_level": 4, "input_size": 256})
+    assert "`resize` parameter `factor` must be an int, got float 0.5" in message
+
+
+def test_deeplabv3plus_decoder_at_the_output_stride():
+    for stride, grid in ((16, 4), (8, 8)):
+        arch = archdsl.load("specs/deeplabv3plus_resnet50.arch", {"input_size": 64, "output_stride": stride})
+        assert arch.outputs["decoder"] == {str(stride.bit_length() - 1): (grid, grid, 256)}
+        assert arch.outputs["logits"] == (16, 16, 21)  # the low level, L2
