@@ -7,7 +7,7 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 `classnet-conv_i` are the sharing groups `classnet.i` (one Keras layer, named after its first
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
 predictors `scores`/`boxes` are the sharing groups of the same names. The SegmentationHead's
-`segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn`, its deeplabv3plus fusion
+`segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn` (depthwise: `dw_tower`), its deeplabv3plus fusion
 conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
 under the component's prefix in the target (`decoder.`, `head.`).
 """
@@ -72,16 +72,24 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> int:
-    """SegmentationHead (no fusion or deeplabv3plus, regular convs); build it (call it) first."""
+    """SegmentationHead (no fusion, deeplabv3plus or pyramid_fusion (no weights of its own),
+    regular or depthwise convs); build it (call it) first. With `use_depthwise_convolution`
+    Model Garden interleaves its lists (depthwise 0, conv 0, depthwise 1, ...), which pair with
+    the spec's `dw_tower.<i>.conv`/`.bn` and `dw_tower.<i>.conv_2`/`.bn_2`."""
     cfg = source.get_config()
     fusion = cfg.get("feature_fusion")
-    if fusion not in (None, "deeplabv3plus") or cfg.get("use_depthwise_convolution"):
-        raise fail(f"only SegmentationHead with feature_fusion None or 'deeplabv3plus' and regular "
-                   f"convs is supported, not {fusion!r}")
+    if fusion not in (None, "deeplabv3plus", "pyramid_fusion"):
+        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus' or 'pyramid_fusion' "
+                   f"is supported, not {fusion!r}")
     if not source.built:
         raise fail("the SegmentationHead is not built yet: call the model once first")
-    pairs = [(conv, f"tower.{i}.conv") for i, conv in enumerate(source._convs)]
-    pairs += [(norm, f"tower.{i}.bn") for i, norm in enumerate(source._norms)]
+    if cfg.get("use_depthwise_convolution"):
+        members = [(f"dw_tower.{i // 2}.conv{'_2' if i % 2 else ''}", f"dw_tower.{i // 2}.bn{'_2' if i % 2 else ''}")
+                   for i in range(len(source._convs))]
+    else:
+        members = [(f"tower.{i}.conv", f"tower.{i}.bn") for i in range(len(source._convs))]
+    pairs = [(conv, c) for conv, (c, _) in zip(source._convs, members)]
+    pairs += [(norm, b) for norm, (_, b) in zip(source._norms, members)]
     if fusion == "deeplabv3plus":
         pairs += [(source._dlv3p_conv, "fusion.conv"), (source._dlv3p_norm, "fusion.bn")]
     pairs.append((source._classifier, "logits"))

@@ -4,7 +4,7 @@ The source may be a whole Model Garden task model (`RetinaNetModel`, `Segmentati
 backbone, decoder and head go to the archdsl composite's `backbone.`, `decoder.` and `head.`
 parts, the names the composite specs in `specs/` give their template calls) or one bare
 component (a backbone, decoder or head; `prefix` says where it sits in the target, empty for a
-target that is that component alone). Auto-named components (SpineNet, ResNet, NAS-FPN,
+target that is that component alone). Auto-named components (SpineNet, (Dilated)ResNet, NAS-FPN,
 EfficientNet, MobileNet, SpineNet-Mobile) pair by
 creation order (`mg_auto`); named ones (FPN, the heads) pair by name (`mg_named`). The first
 difference raises `ArchError`. tf-models-official is not imported: only the objects are needed.
@@ -17,13 +17,14 @@ from typing import Any
 
 from archdsl.interop.mg_auto import fail, transfer_auto
 from archdsl.interop.mg_named import transfer_fpn, transfer_retinanet_head, transfer_segmentation_head
+from archdsl.interop.mg_seg import transfer_aspp
 
 # Model Garden class name -> how its weights pair with archdsl's.
 _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
-    "SpineNet": transfer_auto, "ResNet": transfer_auto, "NASFPN": transfer_auto,
+    "SpineNet": transfer_auto, "ResNet": transfer_auto, "DilatedResNet": transfer_auto, "NASFPN": transfer_auto,
     "EfficientNet": transfer_auto, "MobileNet": transfer_auto, "SpineNetMobile": transfer_auto,
     "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head,
-    "SegmentationHead": transfer_segmentation_head,
+    "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp,
 }
 _PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."))
 

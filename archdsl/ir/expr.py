@@ -213,10 +213,11 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
 
 def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
     """Check `value` against a declared type: 'int', 'float', 'bool', 'string', 'level', or a
-    choice of names such as 'relu|swish'."""
+    choice of names such as 'relu|swish' or of integers such as '8|16'."""
     if "|" in type_:
         choices = type_.split("|")
-        if value not in choices:
+        spelled = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if spelled not in choices:
             raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
         return value
     ok = {

@@ -128,3 +128,19 @@ class ArchModel(tf_keras.Model):
 
         list(all_ops())  # loads plug-in ops (entry points), whose modules register their own layers
         return super().from_config(config, custom_objects)
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class ResizeTo(tf_keras.layers.Layer):
+    """Bilinear `tf.image.resize` of the first input to the second's height and width, in float32
+    and cast back: Model Garden's ASPP image-pooling branch and its heads' fusions do exactly this."""
+
+    def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
+        x, ref = inputs
+        h, w = ref.shape[1], ref.shape[2]
+        size = [h, w] if h and w else tf.shape(ref)[1:3]
+        return tf.cast(tf.image.resize(tf.cast(x, tf.float32), size), x.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        x, ref = input_shape
+        return tf.TensorShape([x[0], ref[1], ref[2], x[3]])

@@ -6,7 +6,8 @@ The expansion here is the single statement of those semantics: costs, the layer-
 the Keras lowering all read it, so the params `check` reports are the params of the built model.
 Layer names extend the node's with Model Garden's attribute names (`b3.0.conv1`, `b3.0.norm0`)
 and each layer records its block member (`unit`), which weight transfer pairs with Model Garden's
-`_conv1`, `_norm0`, ... without reading names.
+`_conv1`, `_norm0`, ... without reading names. `dilation` (and DeepLab's `multigrid`, one factor
+per block) dilates each bottleneck's 3x3 conv, as Model Garden's DilatedResNet does.
 """
 
 from __future__ import annotations
@@ -46,12 +47,34 @@ class BlockAttrs:
     repeats: int = 1
     bn: BatchNormAttrs = BatchNormAttrs()
     drop_rate: float = 0.0  # stochastic depth, training only
+    dilation: int = 1  # atrous rate of each block's 3x3 conv (Model Garden's DilatedResNet)
+    multigrid: tuple[int, ...] = ()  # per-block factors on `dilation` (DeepLab's multigrid)
 
     def __post_init__(self) -> None:
-        positive(filters=self.filters, stride=self.stride, repeats=self.repeats)
+        positive(filters=self.filters, stride=self.stride, repeats=self.repeats, dilation=self.dilation)
         act_op.check_activation(self.activation)
         if not 0.0 <= self.drop_rate < 1.0:
             raise ValueError(f"drop_rate must be in [0, 1), got {self.drop_rate}")
+        if self.multigrid and len(self.multigrid) != self.repeats:
+            raise ValueError(f"multigrid has {len(self.multigrid)} factors for {self.repeats} blocks; "
+                             "give one per block")
+        positive(**{f"multigrid factor {i}": f for i, f in enumerate(self.multigrid)})
+        if max(self.rates()) > 1 and self.stride > 1:  # TensorFlow refuses a strided dilated conv
+            raise ValueError(f"a dilated block group must have stride 1, not {self.stride}")
+
+    def rates(self) -> tuple[int, ...]:
+        """The dilation of each block's 3x3 conv."""
+        return tuple(self.dilation * f for f in self.multigrid or (1,) * self.repeats)
+
+
+def parse_multigrid(text: str) -> tuple[int, ...]:
+    """`"1,2,4"` -> (1, 2, 4); `""` -> no multigrid."""
+    if not text.strip():
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"multigrid {text!r} is not a comma-separated list of integers, e.g. \"1,2,4\"") from None
 
 
 def _filters(v: Bound, ctx: BuildContext) -> int:
@@ -67,7 +90,13 @@ def _filters(v: Bound, ctx: BuildContext) -> int:
 
 def _make(v: Bound, ctx: BuildContext) -> BlockAttrs:
     return BlockAttrs(_filters(v, ctx), act_op.from_defaults(ctx.defaults), v["stride"], v["repeats"],
-                      bn_op.from_defaults(ctx.defaults), v["drop_rate"])
+                      bn_op.from_defaults(ctx.defaults), v["drop_rate"], v["dilation"],
+                      parse_multigrid(v["multigrid"]))
+
+
+def _values(a: BlockAttrs) -> Bound:
+    return {"filters": a.filters, "stride": a.stride, "repeats": a.repeats, "drop_rate": a.drop_rate,
+            "dilation": a.dilation, "multigrid": ",".join(map(str, a.multigrid))}
 
 
 class Expansion:
@@ -113,6 +142,7 @@ def _group(kind: str, expansion: int) -> object:
         e, shape = Expansion(name), ins[0]
         x, act = "<0>", ActAttrs(a.activation)
         out_c = expansion * a.filters
+        rates = a.rates()
         for i in range(a.repeats):
             b, stride = _Block(e, kind, i), a.stride if i == 0 else 1
             shortcut = x
@@ -121,7 +151,8 @@ def _group(kind: str, expansion: int) -> object:
             if expansion == 4:
                 y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 1), a.bn)
                 y = b.add("act1", "act", act, (y,), s)
-                y, s = b.conv_bn("conv2", "norm2", y, s, ConvAttrs(a.filters, 3, stride), a.bn)
+                y, s = b.conv_bn("conv2", "norm2", y, s, ConvAttrs(a.filters, 3, stride, dilation=rates[i]),
+                                   a.bn)
                 y = b.add("act2", "act", act, (y,), s)
                 y, s = b.conv_bn("conv3", "norm3", y, s, ConvAttrs(out_c, 1), a.bn)
             else:
@@ -142,18 +173,23 @@ def _block(kind: str, expansion: int, doc: str) -> OpDef:
         return expansion * _filters(v, ctx)
 
     def shape(a: BlockAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
+        if expansion != 4 and max(a.rates()) > 1:
+            raise RuleError(f"`{kind}` has no dilation (Model Garden's ResidualBlock has none)",
+                            hint="use `bottleneck` for a dilated block group")
         return ins[0].strided(a.stride, expansion * a.filters)
 
     return OpDef(
         kind, doc, BlockAttrs,
         params=(Param("filters", "int", None), Param("stride", "int", 1), Param("repeats", "int", 1),
-                Param("drop_rate", "float", 0.0)),
-        positional=("filters",), make_attrs=_make,
+                Param("drop_rate", "float", 0.0), Param("dilation", "int", 1),
+                Param("multigrid", "string", "")),
+        positional=("filters",), make_attrs=_make, values=_values,
         level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
         expand=_group(kind, expansion),  # type: ignore[arg-type]
         layers=lambda v: (12 if expansion == 4 else 8) * v["repeats"] + 2,  # per block, + the projection
         inner_width=lambda a, s: a.filters, width=width,
-        label=lambda a: kind + (f" ×{a.repeats}" if a.repeats > 1 else ""))
+        label=lambda a: kind + (f" ×{a.repeats}" if a.repeats > 1 else "")
+        + (f" d{'/'.join(map(str, a.rates()))}" if max(a.rates()) > 1 else ""))
 
 
 BOTTLENECK = _block("bottleneck", 4, "Model Garden bottleneck block group (outputs 4 x filters), "

@@ -1,6 +1,6 @@
 """`conv`: Conv2D (or DepthwiseConv2D) with TF 'same' padding, Model Garden's settings: no bias
 unless asked, VarianceScaling kernels (the string Model Garden passes: scale 1, fan_in, truncated
-normal), `init=` and `bias_init=` for heads that initialise otherwise."""
+normal), `init=` and `bias_init=` for heads that initialise otherwise, `dilation=` for atrous convs (DeepLab)."""
 
 from __future__ import annotations
 
@@ -44,11 +44,15 @@ class ConvAttrs:
     depthwise: bool = False
     kernel_init: str = "variance_scaling"
     bias_init: float = 0.0
+    dilation: int = 1  # atrous rate (Keras `dilation_rate`): widens the receptive field only
 
     def __post_init__(self) -> None:
-        positive(filters=self.filters, kernel=self.kernel, stride=self.stride, groups=self.groups)
+        positive(filters=self.filters, kernel=self.kernel, stride=self.stride, groups=self.groups,
+                 dilation=self.dilation)
         if self.depthwise and self.groups != 1:
             raise ValueError("a depthwise conv takes no groups")
+        if self.dilation > 1 and self.stride > 1:  # TensorFlow refuses both at once
+            raise ValueError(f"a dilated conv (dilation {self.dilation}) must have stride 1, not {self.stride}")
         check_initializer(self.kernel_init)
         if not math.isfinite(self.bias_init):
             raise ValueError(f"bias_init must be finite, got {self.bias_init}")
@@ -61,13 +65,13 @@ def _make(v: Bound, ctx: BuildContext) -> ConvAttrs:
             raise ValueError("`conv` needs `filters` (the number of output channels), e.g. `conv 3x3 64`")
         filters = 1  # unused: a depthwise conv keeps its input's channels
     return ConvAttrs(filters, v["kernel"], v["stride"], v["bias"], v["groups"], v["depthwise"], v["init"],
-                     v["bias_init"])
+                     v["bias_init"], v["dilation"])
 
 
 def _values(a: ConvAttrs) -> Bound:
     return {"kernel": a.kernel, "filters": None if a.depthwise else a.filters, "stride": a.stride,
             "bias": a.bias, "groups": a.groups, "depthwise": a.depthwise, "init": a.kernel_init,
-            "bias_init": a.bias_init}
+            "bias_init": a.bias_init, "dilation": a.dilation}
 
 
 def _shape(a: ConvAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
@@ -101,7 +105,7 @@ def _lower(a: ConvAttrs, name: str) -> Any:
     import tf_keras
 
     common = dict(kernel_size=a.kernel, strides=a.stride, padding="same", use_bias=a.bias,
-                  bias_initializer=tf_keras.initializers.Constant(a.bias_init), name=name)
+                  dilation_rate=a.dilation, bias_initializer=tf_keras.initializers.Constant(a.bias_init), name=name)
     if a.depthwise:
         return tf_keras.layers.DepthwiseConv2D(depthwise_initializer=initializer(a.kernel_init), **common)
     return tf_keras.layers.Conv2D(a.filters, groups=a.groups, kernel_initializer=initializer(a.kernel_init),
@@ -110,6 +114,7 @@ def _lower(a: ConvAttrs, name: str) -> Any:
 
 def _label(a: ConvAttrs) -> str:
     stride = f"/{a.stride}" if a.stride > 1 else ""
+    stride += f" d{a.dilation}" if a.dilation > 1 else ""
     if a.depthwise:
         return f"dwconv {a.kernel}×{a.kernel}{stride}"
     return f"conv {a.kernel}×{a.kernel}{stride} {a.filters}"
@@ -121,7 +126,7 @@ CONV = OpDef(
     params=(Param("kernel", "int"), Param("filters", "int", None), Param("stride", "int", 1),
             Param("bias", "bool", False), Param("groups", "int", 1), Param("depthwise", "bool", False),
             Param("init", "string", "variance_scaling"), Param("bias_init", "float", 0.0),
-            Param("share", "string", None)),
+            Param("share", "string", None), Param("dilation", "int", 1)),
     positional=("kernel", "filters"), make_attrs=_make, values=_values,
     level_step=lambda v: log2_step(v["stride"], "stride"), shape=_shape, cost=_cost,
     width=lambda v, ctx: None if v.get("depthwise") else v.get("filters"),

@@ -21,7 +21,7 @@ from archdsl.ops.base import OpDef
 
 ENTRY_POINT_GROUP = "archdsl.ops"
 BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "mbconv", "sepconv", "resample",
-           "drop_path", "tokens", "transformer", "encoder")
+           "drop_path", "tokens", "transformer", "encoder", "segment")
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}

@@ -1,35 +1,37 @@
 """Numerical parity with Model Garden's SegmentationModel (SpineNet-49, identity decoder,
 SegmentationHead at level 3 with 3 convs, 21 classes), without fusion and with deeplabv3plus
-fusion of the L2 endpoint (bilinear resize + concat): weights copied by `transfer_weights` from
+fusion of the L2 endpoint (bilinear resize + concat) and with pyramid_fusion (every endpoint resized
+to L3 and summed), and deeplabv3plus with depthwise-separable head convs: weights copied by `transfer_weights` from
 the whole task model, logits within 1e-4, equal `count_params()`. Input 256 keeps CI fast.
 """
 
 from __future__ import annotations
 
+import archdsl
 import numpy as np
 import pytest
-
-import archdsl
 
 pytestmark = pytest.mark.parity
 tf_keras = pytest.importorskip("tf_keras")
 pytest.importorskip("official.vision.modeling.heads.segmentation_heads")
 
 import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
-
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 
 SIZE = 256
-CASES = [(None, 3), ("deeplabv3plus", 2)]
+CASES = [(None, 3, False), ("deeplabv3plus", 2, False), ("pyramid_fusion", 3, False), ("deeplabv3plus", 2, True)]
 
 
-@pytest.mark.parametrize("fusion,min_level", CASES, ids=["no-fusion", "deeplabv3plus"])
-def test_segmentation_spinenet49(fusion, min_level):
+@pytest.mark.parametrize("fusion,min_level,depthwise", CASES,
+                         ids=["no-fusion", "deeplabv3plus", "pyramid_fusion", "deeplabv3plus-depthwise"])
+def test_segmentation_spinenet49(fusion, min_level, depthwise):
     tf_keras.backend.clear_session()
     rng = np.random.default_rng(6)
     arch = archdsl.load("specs/segmentation_spinenet49.arch", {
-        "input_size": SIZE, "min_level": min_level, "feature_fusion": fusion or "segmentation_head"})
-    ref = mg.segmentation(mg.spinenet_backbone("49", SIZE, "swish", min_level=min_level), "swish", fusion)
+        "input_size": SIZE, "min_level": min_level, "feature_fusion": fusion or "segmentation_head",
+        "head_depthwise": int(depthwise)})
+    ref = mg.segmentation(mg.spinenet_backbone("49", SIZE, "swish", min_level=min_level), "swish", fusion,
+                          depthwise=depthwise)
     ref(np.zeros((1, SIZE, SIZE, 3), "float32"), training=False)  # builds the head
     ours = arch.to_keras()
     assert ours.count_params() == ref.count_params() == arch.params
