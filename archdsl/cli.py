@@ -147,6 +147,10 @@ from archdsl.nas.cli import register as _register_nas  # noqa: E402 (hash, diff,
 
 _EXTRA_COMMANDS.append(_register_nas)
 
+from archdsl.lower.export_cli import register as _register_export  # noqa: E402 (no TensorFlow import)
+
+_EXTRA_COMMANDS.append(_register_export)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()

@@ -25,12 +25,26 @@ from archdsl.lower.ops import LOWERINGS
 from archdsl.lower.plan import Step, plan, shared_layers, weighted_units
 
 
-def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
-    """A tf-keras functional Model computing `arch`; output keys follow `arch.graph.outputs`."""
+def to_keras(arch: Arch, batch_size: int | None = None, fold_bn: bool = False) -> tf_keras.Model:
+    """A tf-keras functional Model computing `arch`; output keys follow `arch.graph.outputs`.
+    `fold_bn` lowers the inference plan with batch norms folded into convs (`lower.fold`; its
+    weights come from `fold_batch_norms`)."""
+    steps = list(plan(arch))  # walked again by attach_structure: compute once
+    if not fold_bn:
+        return build(arch, steps, batch_size)
+    from archdsl.lower.fold import fold_plan
+
+    folded = fold_plan(steps, _output_names(arch.graph.outputs))
+    return build(arch, folded.steps, batch_size, aliases=folded.pairs)
+
+
+def build(arch: Arch, steps: list[Step], batch_size: int | None = None,
+          aliases: Mapping[str, str] | None = None) -> tf_keras.Model:
+    """The model of a (possibly rewritten) plan; `aliases` name steps a rewrite removed -> the
+    step whose output stands for theirs."""
     tensors: dict[str, tf.Tensor] = {}
     shared: dict[str, tf_keras.layers.Layer] = {}
     inputs: dict[str, tf.Tensor] = {}
-    steps = list(plan(arch))  # walked again by attach_structure: compute once
     for step in steps:
         if step.op is n.Op.INPUT:
             a = step.attrs
@@ -39,11 +53,17 @@ def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
                 (a.height, a.width, a.channels), batch_size=batch_size, name=keras_name(step.name))
             continue
         tensors[step.name] = _lower_step(arch, step, tensors, shared)
+    for removed, kept in (aliases or {}).items():
+        tensors[removed] = tensors[kept]
     outputs = _tree(arch.graph.outputs, tensors)
     model_inputs: Any = next(iter(inputs.values())) if len(inputs) == 1 else {keras_name(k): v for k, v in inputs.items()}
     model = tf_keras.Model(model_inputs, outputs, name=keras_name(arch.name))
     attach_structure(model, steps)
     return model
+
+
+def _output_names(tree: Mapping[str, Any]) -> set[str]:
+    return set().union(*(_output_names(v) if isinstance(v, Mapping) else {v} for v in tree.values()))
 
 
 def attach_structure(model: tf_keras.Model, steps: list[Step]) -> None:
