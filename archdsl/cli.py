@@ -100,6 +100,9 @@ def format_table(arch) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     arch = load_arch(args, args.parser)
     print_warnings(arch)
+    if args.target:
+        from archdsl.deploy.cli import report_target
+        return report_target(arch, args.target, args.json)
     if args.json:
         print(json.dumps(summary(arch)))
         return 0
@@ -120,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_args(p)
     p.add_argument("--table", action="store_true", help="print a per-node table of shapes, params and MACs")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--target", choices=("tflite", "tflite-int8", "tflite-gpu", "xla"),
+                   help="also check that every op deploys to this target (diagnostics at the spec lines)")
     p.set_defaults(handler=cmd_check)
 
     for register in _EXTRA_COMMANDS:
