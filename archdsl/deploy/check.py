@@ -10,8 +10,8 @@ TFLite flatbuffer cannot hold more than 2 GiB of weights. No TensorFlow is impor
 from __future__ import annotations
 
 from archdsl.arch import Arch
-from archdsl.diagnostics import Diagnostic, error, warning
 from archdsl.deploy.support import FLATBUFFER_LIMIT, TARGETS, Verdict, support
+from archdsl.diagnostics import Diagnostic, error, warning
 from archdsl.lower.plan import plan
 
 _WHAT = {

@@ -25,6 +25,8 @@ def register(sub: Any) -> None:
     p.add_argument("--xla", action="store_true", help="run one forward pass under XLA and report compile time")
     p.add_argument("--batch", type=int, default=1, help="batch size of the --xla dummy batch (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--dtype-policy", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   help="Keras dtype policy; model outputs (heads' final convs) stay float32")
     p.set_defaults(handler=cmd_compile)
 
 
@@ -67,7 +69,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     _progress("building the tf-keras model")
     start = time.perf_counter()
-    model = to_keras(arch)
+    model = to_keras(arch, policy=args.dtype_policy)
     result: dict[str, Any] = {**summary(arch), "keras_params": model.count_params(),
                               "build_seconds": round(time.perf_counter() - start, 3)}
     if args.xla:

@@ -33,6 +33,8 @@ def register(sub: Any) -> None:
     p.add_argument("--signature", choices=("image_tensor", "image_bytes"), default="image_tensor",
                    help="SavedModel: what serving_default takes, uint8 pixels or encoded images (default "
                         "image_tensor); float_image, image_tensor and image_bytes are always there")
+    p.add_argument("--dtype-policy", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   help="build a spec under this Keras dtype policy (outputs stay float32); SavedModel only")
     p.add_argument("--batch", type=int, default=2, help="images in the verification batch (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=cmd_export)
@@ -58,6 +60,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.quantize and args.to != "tflite":
         args.parser.error("--quantize applies to --to tflite only")
+    if args.dtype_policy not in (None, "float32") and args.to != "savedmodel":
+        args.parser.error("--dtype-policy applies to --to savedmodel (TFLite chooses precision with --quantize)")
+    if args.fold_bn and args.dtype_policy not in (None, "float32"):
+        args.parser.error("--fold-bn folds float32 weights; it does not combine with a mixed --dtype-policy")
     if args.batch < 1:
         args.parser.error("--batch must be at least 1")
     artifact = is_artifact(args.file)
@@ -73,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from archdsl.lower.export import ExportMismatch, require_exact
     from archdsl.lower.tflite import ConversionError
 
-    model, arch = _model(args.file, arch)
+    model, arch = _model(args.file, arch, args.dtype_policy)
     out = args.out or _default_out(arch.name, args.to, args.quantize)
     if args.out is None and os.path.exists(out):
         print(f"error: {out} exists; pass -o {out} to replace it", file=sys.stderr)
@@ -97,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model(path: str, arch: Any) -> tuple[Any, Any]:
+def _model(path: str, arch: Any, policy: str | None) -> tuple[Any, Any]:
     if arch is None:
         from archdsl.lower.artifacts import load_model
 
@@ -106,7 +112,7 @@ def _model(path: str, arch: Any) -> tuple[Any, Any]:
     from archdsl.lower.keras import to_keras
 
     _progress("building the tf-keras model")
-    return to_keras(arch), arch
+    return to_keras(arch, policy=policy), arch
 
 
 def _export(args: argparse.Namespace, model: Any, arch: Any, out: str) -> Any:
@@ -142,6 +148,6 @@ def _print(r: dict[str, Any], as_json: bool) -> None:
           f"spec sha256 {r['spec_sha256'][:16]})")
     for sig, c in r["verification"].items():
         verdict = "" if "passed" not in r else ("  ok" if c["worst_relative"] <= 1e-4 else "  FAILED")
+        sqnr = c["min_sqnr_db"] if isinstance(c["min_sqnr_db"], str) else f"{c['min_sqnr_db']:.1f}"
         print(f"  {sig}: max abs diff {c['max_abs']:.3g} (worst {c['worst_output']}: {c['worst_relative']:.3g} "
-              f"of its scale), min SQNR {c['min_sqnr_db'] if isinstance(c['min_sqnr_db'], str) else round(c['min_sqnr_db'], 1)} dB"
-              f" on {c['batch']} images{verdict}")
+              f"of its scale), min SQNR {sqnr} dB on {c['batch']} images{verdict}")
