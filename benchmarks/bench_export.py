@@ -134,6 +134,8 @@ def tflite_rows(spec: str, overrides: dict, runs: int) -> list[dict]:
         runner = interp.get_signature_runner()
         t = alternate({"keras": keras_call, "tflite": lambda r=runner: r(image=image)}, runs)
         c = export.compare(export.reference(model, image), {k: np.asarray(v) for k, v in runner(image=image).items()})
+        print(f"bench_export: {arch.name} {q or 'fp32'} keras {t['keras']:.4f} s tflite {t['tflite']:.4f} s "
+              f"max abs {c.max_abs:.2e} sqnr {c.min_sqnr_db:.1f}", file=sys.stderr, flush=True)
         rows.append({"spec": arch.name, "quantize": q or "fp32", "keras_s": t["keras"], "tflite_s": t["tflite"],
                      "convert_s": convert_s, "size_mb": len(flat) / 2**20, "cmp": c})
     return rows
@@ -225,6 +227,8 @@ def main() -> None:
             print(f"| {path} | {'ok' if predicted else 'fails'} | {'ok' if converted else 'fails'} | {seconds:.0f} |")
         sys.exit(0 if all(p_ == c for _, p_, c, _ in rows) else 1)
     inf = inference(a.size, a.batch, a.runs)
+    print(f"bench_export: inference {inf['times']} layers {inf['layers']} profile {inf['profile']}",
+          file=sys.stderr, flush=True)
     rows = tflite_rows("specs/spinenet49.arch", {"input_size": a.size}, a.runs)
     rows += tflite_rows("specs/retinanet_spinenet49.arch", {"input_size": a.composite_size}, a.runs)
     print(markdown(a, inf, rows))
