@@ -71,10 +71,12 @@ def op_breakdown(model, x, top: int = 7) -> list[tuple[str, float]]:
 
     fn = tf.function(lambda t: model(t, training=False)).get_concrete_function(tf.TensorSpec(x.shape, tf.float32))
     frozen = convert_variables_to_constants_v2(fn)
-    graph = frozen.graph
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(frozen.graph.as_graph_def(), name="")
     with tf.compat.v1.Session(graph=graph) as sess:
-        feeds = {graph.inputs[0]: x.numpy()}
-        fetch = [t for t in graph.outputs]
+        feeds = {frozen.inputs[0].name: x.numpy()}
+        fetch = [t.name for t in frozen.outputs]
         sess.run(fetch, feeds)
         meta = tf.compat.v1.RunMetadata()
         opts = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)

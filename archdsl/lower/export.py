@@ -118,7 +118,7 @@ def export_savedmodel(model: Any, arch: Arch, out: str, pixels: np.ndarray, chec
     report = ExportReport(str(dest), "savedmodel", None, bundle["sha256"])
     loaded = tf.saved_model.load(str(dest)).signatures
     image = normalize(pixels.astype("float32"))
-    want = reference(check or model, image)
+    want = reference(model if check is None else check, image)
     report.checks["float_image"] = compare(want, _numpy(loaded["float_image"](image=tf.constant(image))))
     report.checks["image_tensor"] = compare(want, _numpy(loaded["image_tensor"](images=tf.constant(pixels))))
     return report
@@ -138,7 +138,8 @@ def export_tflite(model: Any, arch: Arch, out: str, pixels: np.ndarray, check: A
     write_atomic(out, flatbuffer)
     report = ExportReport(out, "tflite", quantize, bundle["sha256"], ops=tflite.op_names(flatbuffer))
     image = normalize(pixels.astype("float32"))
-    report.checks["float_image"] = compare(reference(check or model, image), tflite.run(flatbuffer, image))
+    want = reference(model if check is None else check, image)
+    report.checks["float_image"] = compare(want, tflite.run(flatbuffer, image))
     return report
 
 

@@ -71,6 +71,11 @@ def test_savedmodel_export_matches_keras(built, tmp_path):
     sigs = tf.saved_model.load(str(tmp_path / "sm")).signatures
     assert {"serving_default", "float_image", "image_tensor", "image_bytes"} <= set(sigs)
     assert set(sigs["float_image"].structured_outputs) == set(export.flatten(model.output))
+    pixels = _pixels(model)
+    encoded = tf.stack([tf.io.encode_png(p) for p in pixels])  # lossless, so equal to the uint8 path
+    from_bytes = export.compare(export._numpy(sigs["image_tensor"](images=tf.constant(pixels))),
+                                export._numpy(sigs["image_bytes"](encoded=encoded)))
+    assert from_bytes.passes(), from_bytes.worst
     bundle = json.loads((tmp_path / "sm" / "assets.extra" / "archdsl.json").read_text())
     assert bundle["sha256"] == report.spec_sha256 and bundle["overrides"] == arch.overrides
 
