@@ -44,6 +44,11 @@ def test_a_training_step_runs_under_mixed_float16():
     x = rng.normal(size=(2, 128, 128, 3)).astype("float32")
     y = {k: rng.normal(size=(2, *t.shape[1:])).astype("float32") for k, t in model.output.items()}
     before = [w.numpy().copy() for w in model.trainable_weights[:3]]
-    loss = model.fit(x, y, batch_size=2, epochs=1, verbose=0).history["loss"][0]
+    # Dynamic loss scaling skips a step whose scaled gradients overflow float16 and halves the
+    # scale; within a few steps the scale fits and the weights move.
+    for _ in range(20):
+        loss = model.train_on_batch(x, y, return_dict=True)["loss"]
+        if any(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.trainable_weights[:3])):
+            break
     assert np.isfinite(loss)
     assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, model.trainable_weights[:3]))
