@@ -52,6 +52,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("hash", "archdsl.cli.hash", "print the canonical, isomorphism-invariant hash of a spec"),
     Command("diff", "archdsl.cli.diff", "difference of two specs modulo renaming (exit 0 when equivalent)"),
     Command("sample", "archdsl.cli.sample", "sample distinct valid topologies from a search space"),
+    Command("export", "archdsl.cli.export",
+            "export a spec or a compiled artifact to SavedModel or TFLite, verified against Keras"),
     Command("search", "archdsl.cli.search",
             "search a space for architectures (Ray Tune trials, a resumable store, Pareto fronts)"),
 )

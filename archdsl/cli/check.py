@@ -13,6 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_args(p)
     p.add_argument("--table", action="store_true",
                    help="print a per-node table of shapes, params and MACs, and the notes (e.g. intended pruning)")
+    p.add_argument("--target", choices=("tflite", "tflite-int8", "tflite-gpu", "xla"),
+                   help="also check that every op deploys to this target (diagnostics at the spec lines)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (with --table, the rows are its \"table\" list)")
 
@@ -43,6 +45,9 @@ def table_rows(arch) -> list[dict]:
 def run(args: argparse.Namespace) -> int:
     arch = load_arch(args)
     print_warnings(arch, notes=args.table or getattr(args, "verbose", False))
+    if args.target:
+        from archdsl.deploy.cli import report_target
+        return report_target(arch, args.target, args.json)
     if args.json:
         result = summary(arch)
         if args.table:

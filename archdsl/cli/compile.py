@@ -27,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=_batch, default=1, metavar="N",
                    help=f"batch size of the --xla dummy batch, 1..{MAX_BATCH} (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--dtype-policy", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   help="Keras dtype policy; model outputs (heads' final convs) stay float32")
     verbose_arg(p)
 
 
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     with phase("building the tf-keras model"):
-        model = to_keras(arch)
+        model = to_keras(arch, policy=args.dtype_policy)
     result: dict[str, Any] = {**summary(arch), "keras_params": model.count_params(),
                               "build_seconds": round(time.perf_counter() - start, 3)}
     if args.xla:

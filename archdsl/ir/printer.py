@@ -142,17 +142,21 @@ class _Printer:
             fields[ckey] = f"_out{len(fields)}"
         return f"{child.base}.{fields[ckey]}"
 
+    def _empty_family(self, scope: _Scope) -> str:
+        """An empty family: `outputs` of a scope where no line is marked `output`."""
+        marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.prefix
+                          for s in self.g.sections for line in s.lines)
+        if marked_here:
+            raise Unprintable("an empty family in a scope with `output` lines")
+        return "outputs"
+
     def family(self, scope: _Scope, subtree: dict) -> str:
         """A ref in `scope` to a family whose entries are exactly `subtree` ({'3': node, ...})."""
         leaves = list(subtree.values())
         if not all(isinstance(v, str) for v in leaves):
             raise Unprintable("outputs nest a record inside a family")
-        if not subtree:  # an empty family: `outputs` of a scope where no line is marked `output`
-            marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.prefix
-                              for s in self.g.sections for line in s.lines)
-            if marked_here:
-                raise Unprintable("an empty family in a scope with `output` lines")
-            return "outputs"
+        if not subtree:
+            return self._empty_family(scope)
         marked = self._marked_outputs(subtree)
         if marked is not None:
             if not marked.startswith(scope.prefix):

@@ -22,28 +22,58 @@ from archdsl.diagnostics import ArchError, error
 from archdsl.lower.layers import ArchModel
 from archdsl.lower.names import keras_name
 from archdsl.lower.plan import Step, plan, shared_layers, weighted_units
+from archdsl.lower.precision import policy_scope
 from archdsl.ops.registry import get_op
 
 
-def to_keras(arch: Arch, batch_size: int | None = None) -> tf_keras.Model:
-    """A tf-keras functional Model computing `arch`; output keys follow `arch.graph.outputs`."""
+def to_keras(arch: Arch, batch_size: int | None = None, fold_bn: bool = False,
+             policy: str | None = None) -> tf_keras.Model:
+    """A tf-keras functional Model computing `arch`; output keys follow `arch.graph.outputs`.
+    `fold_bn` lowers the inference plan with batch norms folded into convs (`lower.fold`; its
+    weights come from `fold_batch_norms`); `policy` is a dtype policy (`lower.precision`)."""
+    steps = list(plan(arch))  # walked again by attach_structure: compute once
+    if not fold_bn:
+        return build(arch, steps, batch_size, policy=policy)
+    from archdsl.lower.fold import fold_plan
+
+    folded = fold_plan(steps, _output_names(arch.graph.outputs))
+    return build(arch, folded.steps, batch_size, aliases=folded.pairs, policy=policy)
+
+
+def build(arch: Arch, steps: list[Step], batch_size: int | None = None,
+          aliases: Mapping[str, str] | None = None, policy: str | None = None) -> tf_keras.Model:
+    """The model of a (possibly rewritten) plan; `aliases` name steps a rewrite removed -> the
+    step whose output stands for theirs. Under a mixed `policy` the output layers stay float32."""
+    with policy_scope(policy):
+        return _build(arch, steps, batch_size, aliases or {}, _output_names(arch.graph.outputs) if policy else set())
+
+
+def _build(arch: Arch, steps: list[Step], batch_size: int | None, aliases: Mapping[str, str],
+           float32: set[str]) -> tf_keras.Model:
+    kept = {v: k for k, v in aliases.items()}  # a folded conv stands for its BN, maybe an output
     tensors: dict[str, tf.Tensor] = {}
     shared: dict[str, tf_keras.layers.Layer] = {}
     inputs: dict[str, tf.Tensor] = {}
-    steps = list(plan(arch))  # walked again by attach_structure: compute once
     for step in steps:
         op = get_op(step.op)
         if op.max_inputs == 0:  # a source: its builder makes the model's input tensor
             make = op.lower(step.attrs, keras_name(step.name))
             inputs[step.name] = tensors[step.name] = make(batch_size)
             continue
-        tensors[step.name] = _lower_step(arch, step, tensors, shared)
+        with policy_scope("float32" if {step.name, kept.get(step.name)} & float32 else None):
+            tensors[step.name] = _lower_step(arch, step, tensors, shared)
+    for removed, by in aliases.items():
+        tensors[removed] = tensors[by]
     outputs = _tree(arch.graph.outputs, tensors)
     model_inputs: Any = (next(iter(inputs.values())) if len(inputs) == 1
                          else {keras_name(k): v for k, v in inputs.items()})
     model = ArchModel(model_inputs, outputs, name=keras_name(arch.name))
     attach_structure(model, steps)
     return model
+
+
+def _output_names(tree: Mapping[str, Any]) -> set[str]:
+    return set().union(*(_output_names(v) if isinstance(v, Mapping) else {v} for v in tree.values()))
 
 
 def attach_structure(model: tf_keras.Model, steps: list[Step]) -> None:
