@@ -34,6 +34,8 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the .arch spec")
     p.add_argument("-D", dest="defines", action="append", metavar="NAME=VALUE", default=[],
                    help="override a parameter of the spec's arch (repeatable)")
+    p.add_argument("-O", dest="outputs", action="append", metavar="NAME|LEVEL", default=None,
+                   help="return this node or level instead of the spec's outputs (repeatable; see archdsl.taps)")
     p.add_argument("-I", dest="search_path", action="append", metavar="DIR", default=None,
                    help="add a directory to the spec search path (default: the spec's own directory)")
     from archdsl.limits import DEFAULT, FLAGS
@@ -63,7 +65,8 @@ def load_arch(args: argparse.Namespace, parser: argparse.ArgumentParser):
     if args.search_path:
         import os
         search = [os.path.dirname(os.path.abspath(args.file))] + args.search_path
-    return load(args.file, _overrides(args.defines, parser), search_path=search, limits=limits)
+    return load(args.file, _overrides(args.defines, parser), search_path=search, limits=limits,
+                outputs=getattr(args, "outputs", None))
 
 
 def print_warnings(arch) -> None:

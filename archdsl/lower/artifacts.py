@@ -35,6 +35,8 @@ def spec_bundle(arch: Arch) -> dict[str, Any]:
     # The texts the arch was built from, as read then (not re-read: the files may have changed).
     files = {os.path.relpath(path, main.parent): text for path, text in arch.sources.items()}
     body = {"main": main.name, "files": dict(sorted(files.items())), "overrides": arch.overrides}
+    if arch.taps is not None:  # only then, so artifacts without taps keep their hash
+        body["outputs"] = list(arch.taps)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return {**body, "sha256": digest, "format": 1}
 
@@ -46,7 +48,7 @@ def arch_from_bundle(bundle: dict[str, Any]) -> Arch:
             dest = Path(tmp, rel)
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, encoding="utf-8")
-        arch = load(Path(tmp, bundle["main"]), bundle["overrides"])
+        arch = load(Path(tmp, bundle["main"]), bundle["overrides"], outputs=bundle.get("outputs"))
     arch.path = bundle["main"]
     arch._bundle = bundle  # type: ignore[attr-defined]  # re-saving must not need the scratch files
     return arch
