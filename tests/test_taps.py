@@ -3,9 +3,8 @@ TensorFlow (unknown names, duplicates, missing levels), with timm-style `feature
 
 from __future__ import annotations
 
-import pytest
-
 import archdsl
+import pytest
 from archdsl.cli import main
 
 SPEC = "specs/spinenet49S.arch"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import archdsl
 import numpy as np
 import pytest
-
-import archdsl
 from archdsl.lower.artifacts import save
 
 pytestmark = pytest.mark.keras
