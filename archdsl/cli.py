@@ -150,6 +150,10 @@ from archdsl.nas.cli import register as _register_nas  # noqa: E402 (hash, diff,
 
 _EXTRA_COMMANDS.append(_register_nas)
 
+from archdsl.interop.weights_cli import register as _register_weights  # noqa: E402 (import-weights)
+
+_EXTRA_COMMANDS.append(_register_weights)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()

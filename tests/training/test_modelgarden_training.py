@@ -56,7 +56,7 @@ def _check(result: dict, eval_key: str, export_key: str, replicas: int) -> None:
     assert result["replicas"] == replicas
     assert first["checkpoint"].endswith("ckpt-1") and second["checkpoint"].endswith("ckpt-2")
     assert len(first["train"]) == 1 and len(second["train"]) == 1, "the second run did not resume"
-    assert result["finite"] and "total_loss" in first["train"][0]
+    assert result["finite"] and "training_loss" in first["train"][0]
     assert all(eval_key in e for r in (first, second) for e in r["eval"]) and second["eval"]
     assert export_key in result["export"]
 
