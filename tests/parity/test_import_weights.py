@@ -69,7 +69,7 @@ def test_cli_and_mismatches(tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)["loaded"]) > 100
     # the spec differs from the run (two head convs): the first mismatch is named
     assert main([*base, *defines, "-Dhead_convs=2", "-o", str(tmp_path / "bad.keras")]) == 1
-    assert "weight transfer from Model Garden" in capsys.readouterr().err
+    assert "has no counterpart in the checkpoint" in capsys.readouterr().err
     assert not (tmp_path / "bad.keras").exists()
     # a params.yaml that is not this checkpoint's run: Model Garden's model has variables the
     # checkpoint lacks
