@@ -20,6 +20,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +41,12 @@ def make_strategy(kind: str) -> tf.distribute.Strategy:
 
 def floats(logs: dict) -> dict:
     """The scalar entries of a train or eval output (eval may also carry image summaries)."""
-    return {k: float(v) for k, v in logs.items() if getattr(v, "shape", ()) == () and not isinstance(v, (str, bytes))}
+    out = {}
+    for k, v in logs.items():  # values may be numpy, tensors or (mirrored) variables
+        value = np.asarray(tf.convert_to_tensor(v))
+        if value.shape == () and value.dtype.kind in "fiu":
+            out[k] = float(value)
+    return out
 
 
 def phase(name: str, yaml: Path, data, model_dir: str, steps: int, strategy) -> dict:
