@@ -23,7 +23,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.training
 SCRIPT = ROOT / "examples" / "modelgarden" / "train_tiny.py"
-TIMEOUT = 1800  # seconds per process: ~2 CPU-minutes each, far more wall time on a shared machine
+TIMEOUT = 2400  # seconds per process: ~2 CPU-minutes each, far more wall time on a shared machine
 
 
 def _env(**extra: str) -> dict[str, str]:
