@@ -11,7 +11,7 @@ tf-keras (`to_keras`) imports TensorFlow lazily, so everything else stays fast.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,6 +53,7 @@ class Arch:
         self.path = path
         self.overrides = dict(overrides or {})
         self.sources = dict(sources or {})  # resolved path -> the exact text it was built from
+        self.taps: tuple[str, ...] | None = None  # `outputs=` of `load`, when it chose the outputs
 
     @property
     def name(self) -> str:
@@ -76,6 +77,12 @@ class Arch:
         def convert(tree: Mapping) -> dict:
             return {k: convert(v) if isinstance(v, Mapping) else self._hwc(v) for k, v in tree.items()}
         return convert(self.graph.outputs)
+
+    @property
+    def feature_info(self) -> list:
+        """Per returned feature: key, node, level, stride, channels (`archdsl.taps.FeatureInfo`)."""
+        from archdsl.taps import feature_info
+        return feature_info(self.graph, self.shapes)
 
     def _hwc(self, name: str) -> tuple[int, int, int]:
         s = self.shapes[name]
@@ -123,17 +130,20 @@ class Arch:
 
 
 def load(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, *,
-         search_path: list[str] | None = None, limits: Limits | None = None, **limit_overrides: int) -> Arch:
+         search_path: list[str] | None = None, limits: Limits | None = None,
+         outputs: Sequence[str | int] | None = None, **limit_overrides: int) -> Arch:
     """Parse, elaborate and check the main arch of `path`. Raises `ArchError` with every diagnostic.
 
-    `limits` (an `archdsl.Limits`) and keywords such as `max_nodes=10**6` override the defaults."""
+    `outputs` (node names or levels, see `archdsl.taps`) chooses what the model returns. `limits`
+    (an `archdsl.Limits`) and keywords such as `max_nodes=10**6` override the defaults."""
     limits = replace(limits or DEFAULT, **limit_overrides)
     module = load_module(path, search_path, limits)
-    return from_module(module, overrides, path=str(path), limits=limits)
+    return from_module(module, overrides, path=str(path), limits=limits, outputs=outputs)
 
 
 def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, path: str | None = None,
-                limits: Limits | None = None, **limit_overrides: int) -> Arch:
+                limits: Limits | None = None, outputs: Sequence[str | int] | None = None,
+                **limit_overrides: int) -> Arch:
     template = module.main
     if template is None:
         raise ArchError(error(f"{module.path} defines no `arch`",
@@ -147,12 +157,17 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
         raise ArchError(list(elaborator.diags) + [d for d in exc.diagnostics if d not in elaborator.diags]) from None
     if graph is None:
         raise ArchError(elaborator.diags)
+    if outputs is not None:  # before the passes, so pruning and costs follow the taps
+        from archdsl.taps import select_outputs
+        graph = select_outputs(graph, outputs, template.span)
     state = run_pipeline(State(graph, limits=limits))
     # A pass's finding in a template called N times is one finding, with a note for the call.
     state = replace(state, diagnostics=tuple(once(state.diagnostics, elaborator.calls.values())))
     if state.failed:
         raise ArchError(state.diagnostics)
-    return Arch(state, path, overrides, module.sources)
+    arch = Arch(state, path, overrides, module.sources)
+    arch.taps = None if outputs is None else tuple(str(t) for t in outputs)
+    return arch
 
 
 def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:

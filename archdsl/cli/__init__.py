@@ -54,6 +54,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("sample", "archdsl.cli.sample", "sample distinct valid topologies from a search space"),
     Command("export", "archdsl.cli.export",
             "export a spec or a compiled artifact to SavedModel or TFLite, verified against Keras"),
+    Command("import-weights", "archdsl.cli.import_weights",
+            "load a Model Garden checkpoint (and its params.yaml) into the archdsl model of a spec"),
     Command("search", "archdsl.cli.search",
             "search a space for architectures (Ray Tune trials, a resumable store, Pareto fronts)"),
 )

@@ -56,6 +56,8 @@ def spec_args(p: argparse.ArgumentParser) -> None:
                    help="override a parameter of the spec's arch (repeatable)")
     p.add_argument("-I", dest="search_path", action="append", metavar="DIR", default=None,
                    help="add a directory to the spec search path (default: the spec's own directory)")
+    p.add_argument("-O", dest="outputs", action="append", metavar="NAME|LEVEL", default=None,
+                   help="return this node or level instead of the spec's outputs (repeatable; see archdsl.taps)")
     from archdsl.limits import DEFAULT, FLAGS
     group = p.add_argument_group("limits", "raise (or lower) a resource limit; the defaults suit any real network")
     for name, what in FLAGS.items():
@@ -87,7 +89,8 @@ def load_arch(args: argparse.Namespace):
     search = None
     if args.search_path:
         search = [os.path.dirname(os.path.abspath(args.file))] + args.search_path
-    return load(args.file, overrides(args.defines, args.parser), search_path=search, limits=limits)
+    return load(args.file, overrides(args.defines, args.parser), search_path=search, limits=limits,
+                outputs=getattr(args, "outputs", None))
 
 
 def verbose_arg(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,8 @@ parts, the names the composite specs in `specs/` give their template calls) or o
 component (a backbone, decoder or head; `prefix` says where it sits in the target, empty for a
 target that is that component alone). Auto-named components (SpineNet, (Dilated)ResNet, NAS-FPN,
 EfficientNet, MobileNet, SpineNet-Mobile) pair by
-creation order (`mg_auto`); named ones (FPN, the heads) pair by name (`mg_named`). The first
+creation order (`mg_auto`); named ones (FPN, the heads) pair by name (`mg_named`), and an archdsl
+backbone trained inside Model Garden pairs by IR node name (`transfer_archdsl`). The first
 difference raises `ArchError`. tf-models-official is not imported: only the objects are needed.
 """
 
@@ -15,9 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archdsl.interop.mg_auto import fail, transfer_auto
+from archdsl.interop.mg_auto import copy, fail, transfer_auto
 from archdsl.interop.mg_named import transfer_fpn, transfer_retinanet_head, transfer_segmentation_head
 from archdsl.interop.mg_seg import transfer_aspp
+from archdsl.lower.names import ir_name, keras_name
+
+
+def transfer_archdsl(source: Any, target: Any, prefix: str = "") -> int:
+    """An archdsl backbone inside Model Garden (`archdsl.modelgarden.ArchdslBackbone`): its
+    layers are named after IR nodes, so each goes to the same node under `prefix`."""
+    copied = 0
+    for layer in source.layers:
+        if layer.weights:
+            ours = prefix + ir_name(layer.name)
+            try:
+                dst = target.get_layer(keras_name(ours))
+            except ValueError:
+                raise fail(f"archdsl has no layer `{ours}` for the backbone's `{layer.name}`") from None
+            copied += copy(layer, dst, ours)
+    return copied
+
 
 # Model Garden class name -> how its weights pair with archdsl's.
 _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
@@ -25,6 +43,7 @@ _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
     "EfficientNet": transfer_auto, "MobileNet": transfer_auto, "SpineNetMobile": transfer_auto,
     "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head,
     "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp,
+    "ArchdslBackbone": transfer_archdsl,
 }
 _PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."))
 

@@ -84,8 +84,10 @@ def spec_bundle(arch: Arch) -> dict[str, Any]:
     root = Path(os.path.commonpath([main.parent, *(Path(p).parent for p in arch.sources)]))
     # The texts the arch was built from, as read then (not re-read: the files may have changed).
     files = {Path(path).relative_to(root).as_posix(): text for path, text in arch.sources.items()}
-    body = {"main": main.relative_to(root).as_posix(), "files": dict(sorted(files.items())),
-            "overrides": arch.overrides}
+    body: dict[str, Any] = {"main": main.relative_to(root).as_posix(), "files": dict(sorted(files.items())),
+                            "overrides": arch.overrides}
+    if arch.taps is not None:  # only then, so artifacts without taps keep their hash
+        body["outputs"] = list(arch.taps)
     return {**body, "sha256": _digest(body), "format": 1}
 
 
@@ -116,7 +118,13 @@ def validate_bundle(bundle: object, path: str) -> dict[str, Any]:
         raise _bad(path, f"`main` ({main!r}) is not one of its files")
     if not isinstance(overrides, dict) or not all(isinstance(v, _SCALARS) for v in overrides.values()):
         raise _bad(path, "`overrides` must map names to numbers, booleans or strings")
-    if bundle.get("sha256") != _digest({"main": main, "files": files, "overrides": overrides}):
+    outputs = bundle.get("outputs")
+    if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)):
+        raise _bad(path, "`outputs` must be a list of node names or levels")
+    body = {"main": main, "files": files, "overrides": overrides}
+    if outputs is not None:
+        body["outputs"] = outputs
+    if bundle.get("sha256") != _digest(body):
         raise _bad(path, "its spec does not match its sha256 (the artifact was modified)")
     return bundle
 
@@ -155,7 +163,8 @@ def arch_from_bundle(bundle: dict[str, Any]) -> Arch:
             dest = Path(tmp, *PurePosixPath(rel).parts)
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, encoding="utf-8")
-        arch = load(Path(tmp, *PurePosixPath(bundle["main"]).parts), bundle["overrides"], search_path=[tmp])
+        arch = load(Path(tmp, *PurePosixPath(bundle["main"]).parts), bundle["overrides"], search_path=[tmp],
+                    outputs=bundle.get("outputs"))
     arch.path = bundle["main"]
     arch._bundle = bundle  # type: ignore[attr-defined]  # re-saving must not need the scratch files
     return arch
