@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, SPECS
 
-pygments = pytest.importorskip("pygments")
+import pygments  # noqa: F401  (the editor extra; installed by scripts/test)
 from pygments.token import Error, Keyword  # noqa: E402
 
 from archdsl.editors.pygments_lexer import CONSTANTS, KEYWORDS, ArchLexer, render_markdown  # noqa: E402

@@ -21,7 +21,7 @@ from archdsl.lower.artifacts import META, read_bundle, save, spec_bundle
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 TINY = "arch tiny(input_size = 32) {\n  input image: [input_size, input_size, 3]\n  c = conv 3x3 8 <- image\n  return c\n}\n"
 
 

@@ -12,11 +12,11 @@ from archdsl.deploy.support import TARGETS, known_ops, support
 from archdsl.ir import nodes as n
 
 pytestmark = pytest.mark.keras
-tf = pytest.importorskip("tensorflow")
-tf_keras = pytest.importorskip("tf_keras")
+import tensorflow as tf  # noqa: E402
+import tf_keras  # noqa: E402
 
 from archdsl.lower import tflite  # noqa: E402
-from archdsl.lower.ops import LOWERINGS  # noqa: E402
+from archdsl.ops.registry import get_op  # noqa: E402
 
 # One-op models: every row of the table, attribute variants where the row depends on them.
 CASES = [
@@ -35,9 +35,9 @@ def test_every_row_has_a_case():
 
 def _one_op(op: str, attrs):
     x = tf_keras.Input((16, 16, 8), name="image")
-    kind = n.Op(op)
-    layer = LOWERINGS[kind](attrs, "probe")
-    model = tf_keras.Model(x, layer([x, x] if kind in n.MULTI_INPUT_OPS else x))
+    definition = get_op(op)
+    layer = definition.lower(attrs, "probe")
+    model = tf_keras.Model(x, layer([x, x] if definition.max_inputs != 1 else x))
     for w in model.weights:  # non-trivial BN statistics, so nothing folds away as a no-op
         w.assign(np.random.default_rng(0).uniform(0.5, 1.5, w.shape).astype("float32"))
     fn = tf.function(lambda t: {"out": model(t, training=False)},

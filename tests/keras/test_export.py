@@ -14,8 +14,8 @@ from archdsl.cli import main
 from archdsl.deploy import check_target
 
 pytestmark = pytest.mark.keras
-tf = pytest.importorskip("tensorflow")
-tf_keras = pytest.importorskip("tf_keras")
+import tensorflow as tf
+import tf_keras
 
 from archdsl.lower import export, tflite  # noqa: E402
 from archdsl.lower.compare import FP32_TOLERANCE  # noqa: E402

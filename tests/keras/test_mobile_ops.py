@@ -10,7 +10,7 @@ import pytest
 import archdsl
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 
 SPEC = """
 arch t(input_size = 17) {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 
 from archdsl.lower.keras import to_keras  # noqa: E402
 

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 
 # Upsampling in the fused inputs (NearestUpsampling) and stochastic depth (DropPath): the custom
 # layers a plain load used to fail on with "'str' object is not callable".

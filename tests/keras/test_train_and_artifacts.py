@@ -16,7 +16,7 @@ from archdsl.cli import main
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 SMALL = {"input_size": 128}
 
 

@@ -14,8 +14,8 @@ import pytest
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-aspp = pytest.importorskip("official.vision.modeling.decoders.aspp")
+import tf_keras
+from official.vision.modeling.decoders import aspp
 from official.core import exp_factory  # noqa: E402
 from official.vision.modeling import factory  # noqa: E402
 from official.vision.modeling.backbones import resnet_deeplab  # noqa: E402

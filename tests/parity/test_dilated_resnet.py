@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-resnet_deeplab = pytest.importorskip("official.vision.modeling.backbones.resnet_deeplab")
+import tf_keras
+from official.vision.modeling.backbones import resnet_deeplab
 
 import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402

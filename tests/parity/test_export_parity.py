@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-spinenet = pytest.importorskip("official.vision.modeling.backbones.spinenet")
+import tf_keras
+from official.vision.modeling.backbones import spinenet
 
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 from archdsl.lower import export  # noqa: E402

@@ -9,8 +9,8 @@ import pytest
 import archdsl
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-efficientnet = pytest.importorskip("official.vision.modeling.backbones.efficientnet")
+import tf_keras
+from official.vision.modeling.backbones import efficientnet
 
 from mg_macs import traced_macs  # noqa: E402  (tests/parity/mg_macs.py)
 from official.vision.modeling.backbones import mobilenet, spinenet_mobile  # noqa: E402

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-pytest.importorskip("official")
+import tf_keras
+import official  # noqa: F401  (installed by scripts/test: fail, never skip, without it)
 
 import archdsl.modelgarden  # noqa: E402,F401  registers the backbone and the experiments
 from archdsl.diagnostics import ArchError  # noqa: E402

@@ -14,8 +14,8 @@ import pytest
 import archdsl
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-spinenet = pytest.importorskip("official.vision.modeling.backbones.spinenet")
+import tf_keras
+from official.vision.modeling.backbones import spinenet
 
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 

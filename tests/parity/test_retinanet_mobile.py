@@ -11,8 +11,8 @@ import pytest
 import archdsl
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-spinenet_mobile = pytest.importorskip("official.vision.modeling.backbones.spinenet_mobile")
+import tf_keras
+from official.vision.modeling.backbones import spinenet_mobile
 
 import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
 from official.vision.modeling import retinanet_model  # noqa: E402

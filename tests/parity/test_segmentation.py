@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-pytest.importorskip("official.vision.modeling.heads.segmentation_heads")
+import tf_keras
+import official.vision.modeling.heads.segmentation_heads  # noqa: F401  (installed by scripts/test: fail, never skip, without it)
 
 import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.parity
-tf = pytest.importorskip("tensorflow")
-tf_keras = pytest.importorskip("tf_keras")
-segmentation_losses = pytest.importorskip("official.vision.losses.segmentation_losses")
+import tensorflow as tf
+import tf_keras
+from official.vision.losses import segmentation_losses
 from official.vision.evaluation import segmentation_metrics  # noqa: E402
 
 IGNORE, CLASSES, SIZE = 255, 5, 32

@@ -11,8 +11,8 @@ import pytest
 import archdsl
 
 pytestmark = pytest.mark.parity
-tf_keras = pytest.importorskip("tf_keras")
-spinenet_mobile = pytest.importorskip("official.vision.modeling.backbones.spinenet_mobile")
+import tf_keras
+from official.vision.modeling.backbones import spinenet_mobile
 
 from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
 from mg_build import max_diff, randomise_bn  # noqa: E402  (tests/parity/mg_build.py)

@@ -13,7 +13,7 @@ import archdsl
 from archdsl.cli import main
 
 pytestmark = pytest.mark.keras
-tf_keras = pytest.importorskip("tf_keras")
+import tf_keras
 TINY = {"input_size": 64, "num_layers": 2}
 
 
