@@ -74,7 +74,8 @@ _TABLE: dict[str, Any] = {
 
 _ACT_OPS: dict[str, tuple[str, ...]] = {
     "relu": ("RELU",), "swish": ("LOGISTIC", "MUL"), "sigmoid": ("LOGISTIC",),
-    "hard_sigmoid": ("MUL", "ADD", "RELU", "MINIMUM"), "relu6": ("RELU6",), "gelu": ("GELU",),
+    # Model Garden's hard_sigmoid is relu6(x + 3) * 0.16667: the relu6 fuses into the ADD
+    "hard_sigmoid": ("ADD", "MUL"), "hard_swish": ("HARD_SWISH",), "relu6": ("RELU6",), "gelu": ("GELU",),
     "tanh": ("TANH",), "linear": (),
 }
 
