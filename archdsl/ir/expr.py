@@ -170,14 +170,32 @@ def _show_key(key: Value) -> str:
     return f"L{key}" if isinstance(key, int) and not isinstance(key, bool) else repr(key)
 
 
+def _select(expr: ast.Call, scope: Scope) -> Value:
+    """`select(key, k1, v1, k2, v2, ...)`: the value paired with `key`, a table in one expression
+    (ResNet's model_id picks block kind and repeats). Only the chosen value is evaluated."""
+    args = expr.args
+    if len(args) < 3 or len(args) % 2 == 0:
+        raise ArchError(error("`select` takes a key, then pairs of an entry and its value", expr.span,
+                              hint="select(model_id, 18, 2, 34, 3)"))
+    key = evaluate(args[0].value, scope, symbols=True)
+    entries = [evaluate(a.value, scope, symbols=True) for a in args[1::2]]
+    for entry, value in zip(entries, args[2::2]):
+        if entry == key and type(entry) is type(key):
+            return evaluate(value.value, scope, symbols=True)
+    raise ArchError(error(f"`select` has no entry for {key!r}", args[0].span,
+                          hint=f"entries: {', '.join(str(e) for e in entries)}"))
+
+
 def _call(expr: ast.Call, scope: Scope) -> Value:
     fn = FUNCTIONS.get(expr.func)
-    if fn is None:
+    if fn is None and expr.func != "select":
         raise ArchError(error(f"unknown function `{expr.func}`", expr.span,
-                              hint=did_you_mean(expr.func, FUNCTIONS) or
-                              f"functions: {', '.join(sorted(FUNCTIONS))}"))
+                              hint=did_you_mean(expr.func, [*FUNCTIONS, "select"]) or
+                              f"functions: {', '.join(sorted([*FUNCTIONS, 'select']))}"))
     if any(a.kind != "pos" for a in expr.args):
         raise ArchError(error(f"`{expr.func}` takes positional arguments only", expr.span))
+    if fn is None:
+        return _select(expr, scope)
     args = [evaluate(a.value, scope) for a in expr.args]
     if not args or not all(_number(a) for a in args):
         raise ArchError(error(f"`{expr.func}` needs numeric arguments", expr.span))
@@ -195,9 +213,12 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
     choice of names such as 'relu|swish'."""
     if "|" in type_:
         choices = type_.split("|")
-        if value not in choices:
+        # `model_id: 18 | 50` is a choice of ints: 18 (and the text "18") bind as the int
+        allowed = {c: int(c) if c.isdigit() else c for c in choices}
+        key = None if isinstance(value, bool) or not isinstance(value, (int, str)) else str(value)
+        if key not in allowed:
             raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
-        return value
+        return allowed[key]
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "level": isinstance(value, int) and not isinstance(value, bool),

@@ -46,6 +46,7 @@ class BlockAttrs:
     repeats: int = 1
     bn: BatchNormAttrs = BatchNormAttrs()
     drop_rate: float = 0.0  # stochastic depth, training only
+    project: bool = False  # the first block always projects (ResNet's rule; SpineNet's projects by need)
 
     def __post_init__(self) -> None:
         positive(filters=self.filters, stride=self.stride, repeats=self.repeats)
@@ -67,7 +68,7 @@ def _filters(v: Bound, ctx: BuildContext) -> int:
 
 def _make(v: Bound, ctx: BuildContext) -> BlockAttrs:
     return BlockAttrs(_filters(v, ctx), act_op.from_defaults(ctx.defaults), v["stride"], v["repeats"],
-                      bn_op.from_defaults(ctx.defaults), v["drop_rate"])
+                      bn_op.from_defaults(ctx.defaults), v["drop_rate"], v["project"])
 
 
 class Expansion:
@@ -116,7 +117,8 @@ def _group(kind: str, expansion: int) -> object:
         for i in range(a.repeats):
             b, stride = _Block(e, kind, i), a.stride if i == 0 else 1
             shortcut = x
-            if i == 0 and not (shape.channels == out_c and stride == 1):  # Model Garden's projection rule
+            # Model Garden's projection rule (spinenet.py), or always (resnet.py: `project`)
+            if i == 0 and (a.project or not (shape.channels == out_c and stride == 1)):
                 shortcut, _ = b.conv_bn("shortcut", "norm0", x, shape, ConvAttrs(out_c, 1, stride), a.bn)
             if expansion == 4:
                 y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 1), a.bn)
@@ -147,7 +149,7 @@ def _block(kind: str, expansion: int, doc: str) -> OpDef:
     return OpDef(
         kind, doc, BlockAttrs,
         params=(Param("filters", "int", None), Param("stride", "int", 1), Param("repeats", "int", 1),
-                Param("drop_rate", "float", 0.0)),
+                Param("drop_rate", "float", 0.0), Param("project", "bool", False)),
         positional=("filters",), make_attrs=_make,
         level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
         expand=_group(kind, expansion),  # type: ignore[arg-type]
