@@ -6,7 +6,9 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 `post_hoc[3]`, `coarser[6]` and `norm[3]`. The RetinaNet head's shared tower convs
 `classnet-conv_i` are the sharing groups `classnet.i` (one Keras layer, named after its first
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
-predictors `scores`/`boxes` are the sharing groups of the same names. The SegmentationHead's
+predictors `scores`/`boxes` are the sharing groups of the same names; the RPNHead's `rpn-conv_i`,
+`rpn-conv-norm_<level>_i`, `rpn-scores`, `rpn-boxes` are `rpn.i`, `rpn[level].i.bn`, `scores` and
+`boxes` the same way. The SegmentationHead's
 `segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn`, its deeplabv3plus fusion
 conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
 under the component's prefix in the target (`decoder.`, `head.`).
@@ -68,6 +70,25 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
                 ours = f"{prefix}{net}[{level}].{i}.bn"
                 copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
         copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
+    return copied
+
+
+def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
+    """RPNHead (regular convs): shared `rpn-conv_i` and predictors, per-level norms; build it first."""
+    cfg = source.get_config()
+    if cfg.get("use_separable_conv"):
+        raise fail("only RPNHead with regular convs (use_separable_conv=False) is supported")
+    if not source.built:
+        raise fail("the RPNHead is not built yet: call it once first")
+    copied = 0
+    for i, conv in enumerate(source._convs):
+        copied += copy(conv, _shared(target, f"{prefix}rpn.{i}", conv.name), conv.name)
+    for li, level in enumerate(range(cfg["min_level"], cfg["max_level"] + 1)):
+        for i, norm in enumerate(source._norms[li]):
+            ours = f"{prefix}rpn[{level}].{i}.bn"
+            copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
+    for final, group in ((source._classifier, "scores"), (source._box_regressor, "boxes")):
+        copied += copy(final, _shared(target, prefix + group, final.name), final.name)
     return copied
 
 

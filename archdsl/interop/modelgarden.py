@@ -15,12 +15,17 @@ from collections.abc import Callable
 from typing import Any
 
 from archdsl.interop.mg_auto import fail, transfer_auto
-from archdsl.interop.mg_named import transfer_fpn, transfer_retinanet_head, transfer_segmentation_head
+from archdsl.interop.mg_named import (
+    transfer_fpn,
+    transfer_retinanet_head,
+    transfer_rpn_head,
+    transfer_segmentation_head,
+)
 
 # Model Garden class name -> how its weights pair with archdsl's.
 _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
     "SpineNet": transfer_auto, "ResNet": transfer_auto, "NASFPN": transfer_auto,
-    "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head,
+    "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head, "RPNHead": transfer_rpn_head,
     "SegmentationHead": transfer_segmentation_head,
 }
 _PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."))
