@@ -69,3 +69,22 @@ def test_select_errors_are_located(tmp_path, body, message):
         _load(tmp_path, f"arch t() {{\n  {body}\n  input image: [8, 8, 3]\n  return image\n}}\n")
     d = info.value.diagnostics[0]
     assert message in d.message + (d.hint or "") and d.span.line == 2
+
+
+RANGE = """
+arch t(low: 2..4 = 3) {
+  input image: [64, 64, 3]
+  y = conv 3x3 /2 8 <- image
+  return y
+}
+"""
+
+
+@pytest.mark.parametrize("value,ok", [(2, True), (4, True), (1, False), (5, False), (True, False), (2.0, False)])
+def test_a_range_parameter_bounds_its_overrides(tmp_path, value, ok):
+    if ok:
+        assert _load(tmp_path, RANGE, {"low": value}).outputs == {"output": (32, 32, 8)}
+        return
+    with pytest.raises(ArchError, match=r"-D low must be an int in 2\.\.4") as info:
+        _load(tmp_path, RANGE, {"low": value})
+    assert info.value.diagnostics[0].span.line == 2  # the parameter's declaration

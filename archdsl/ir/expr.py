@@ -219,6 +219,12 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
         if key not in allowed:
             raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
         return allowed[key]
+    if ".." in type_:  # `min_level: 2..7`: an int the spec can use, checked at the -D
+        lo, hi = (int(t) for t in type_.split(".."))
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ArchError(error(f"{what} must be an int in {lo}..{hi}, got {value!r}", span,
+                                  hint=f"the spec declares the range {lo}..{hi}"))
+        return value
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "level": isinstance(value, int) and not isinstance(value, bool),
