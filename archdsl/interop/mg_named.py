@@ -54,22 +54,32 @@ def transfer_fpn(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
-    """RetinaNetHead (share_level_convs=True): shared convs and predictors, per-level norms."""
+    """RetinaNetHead: shared (or, share_level_convs=False, per-level) convs and predictors,
+    per-level norms."""
     cfg = source.get_config()
-    if not cfg.get("share_level_convs", True) or cfg.get("attribute_heads"):
-        raise fail("only RetinaNetHead with share_level_convs=True and no attribute heads is supported")
+    if cfg.get("attribute_heads") or cfg.get("use_separable_conv"):
+        raise fail("only RetinaNetHead with regular convs and no attribute heads is supported")
+    shared = cfg.get("share_level_convs", True)
     levels = range(cfg["min_level"], cfg["max_level"] + 1)
     copied = 0
     towers = (("classnet", "scores", source._cls_convs, source._cls_norms, source._classifier),
               ("boxnet", "boxes", source._box_convs, source._box_norms, source._box_regressor))
     for net, predictor, convs, norms, final in towers:
-        for i, conv in enumerate(convs):
+        if not shared:  # `<net>-conv_<level>_i` and `<predictor>-<level>` are per-level nodes
+            for li, level in enumerate(levels):
+                for i, conv in enumerate(convs[li]):
+                    ours = f"{prefix}{net}[{level}].{i}.conv"
+                    copied += copy(conv, _layer(target, ours, f"`{conv.name}`"), ours)
+                ours = f"{prefix}{predictor}[{level}]"
+                copied += copy(final[li], _layer(target, ours, f"`{final[li].name}`"), ours)
+        for i, conv in enumerate(convs if shared else ()):
             copied += copy(conv, _shared(target, f"{prefix}{net}.{i}", conv.name), conv.name)
         for li, level in enumerate(levels):
             for i, norm in enumerate(norms[li]):
                 ours = f"{prefix}{net}[{level}].{i}.bn"
                 copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
-        copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
+        if shared:
+            copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
     return copied
 
 

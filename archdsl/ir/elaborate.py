@@ -271,7 +271,7 @@ class Elaborator(FuseSections):
         bound = bind(stage, sig, frame.scope, frame.defaults)
         if sig.composite:  # a block group unrolls to ~10 layers per block when expanded
             self._spend(LAYERS_PER_BLOCK * max(0, bound.get("repeats", 1)), stage.span)
-        share = bound.pop("share", None)
+        share = bound.pop("share", None) or None  # share="" shares with nothing (a per-level tower)
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
