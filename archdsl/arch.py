@@ -182,7 +182,7 @@ def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:
         type_ = param_type(params[key])
         if type_:
             try:
-                coerce(value, type_, f"-D {key}", template.span)
+                coerce(value, type_, f"-D {key}", params[key].span)  # the declaration that bounds it
             except ArchError as exc:
                 diags.extend(exc.diagnostics)
     if diags:

@@ -40,7 +40,7 @@ def test_a_failing_op_is_reported_at_its_spec_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     # The stem's max pool, at its line in the SpineNet spec, and the resample paths that pool.
     assert "`backbone.stem`: maxpool needs TF Select ops (not TFLite builtins) on tflite" in err
-    assert "spinenet.arch:26:41" in err and "hint: use a stride-2 conv" in err
+    assert "spinenet.arch:29:41" in err and "hint: use a stride-2 conv" in err
     assert main(["check", *SEG, "--target", "tflite-int8"]) == 0  # the other targets are unaffected
 
 

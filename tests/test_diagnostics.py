@@ -33,7 +33,10 @@ def test_every_bad_spec_has_a_golden():
     (["check", "specs/spinenet49.arch", "-D", "input_size=abc"], "-D input_size must be an int"),
     (["check", "specs/spinenet49.arch", "-D", "activation=tanh"], "must be one of relu, swish"),
     (["check", "specs/spinenet49.arch", "-D", "input_size=650"], "is not a multiple of 2^6 = 64"),
-    (["check", "specs/spinenet49.arch", "-D", "max_level=8"], "no node marked `output` at L8"),
+    (["check", "specs/spinenet49.arch", "-D", "max_level=8"], "-D max_level must be an int in 2..7, got 8"),
+    (["check", "specs/spinenet49.arch", "-D", "min_level=9"], "spinenet.arch:10:3\n"),  # at its declaration
+    (["check", "specs/resnet.arch", "-D", "max_level=6"], "-D max_level must be an int in 2..5, got 6"),
+    (["check", "specs/resnet.arch", "-D", "model_id=11"], "must be one of 10, 18, 26, 34, 50, 101, 152, 200"),
     (["check", "specs/retinanet_resnet50_nasfpn.arch", "-D", "max_level=6"], "`feats` has no entry for L7"),
     (["check", "specs/segmentation_spinenet49.arch", "-D", "feature_fusion=deeplabv3plus"],
      "`backbone_feats` has no entry for L2"),

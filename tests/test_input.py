@@ -125,7 +125,7 @@ def test_standard_input_when_asked_for(monkeypatch, capsys):
     import io
     import sys
 
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(open("specs/resnet50.arch", "rb").read())))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(open("specs/resnet.arch", "rb").read())))
     assert main(["check", "-"]) == 0
     assert "ok" in capsys.readouterr().out
 

@@ -105,7 +105,7 @@ def test_a_width_that_rounds_to_zero_is_a_located_error():
         archdsl.load(ROOT / "specs" / "spinenet49.arch", {"alpha": 0.001})
     text = exc.value.render()
     assert "alpha 0.001 times the parent's width 64 leaves 0 channels" in text
-    assert "spinenet.arch:34:" in text and "Traceback" not in text
+    assert "spinenet.arch:37:" in text and "Traceback" not in text
 
 
 @pytest.mark.parametrize("line, message", [

@@ -6,7 +6,9 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 `post_hoc[3]`, `coarser[6]` and `norm[3]`. The RetinaNet head's shared tower convs
 `classnet-conv_i` are the sharing groups `classnet.i` (one Keras layer, named after its first
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
-predictors `scores`/`boxes` are the sharing groups of the same names. The SegmentationHead's
+predictors `scores`/`boxes` are the sharing groups of the same names; the RPNHead's `rpn-conv_i`,
+`rpn-conv-norm_<level>_i`, `rpn-scores`, `rpn-boxes` are `rpn.i`, `rpn[level].i.bn`, `scores` and
+`boxes` the same way. The SegmentationHead's
 `segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn` (depthwise: `dw_tower`), its deeplabv3plus fusion
 conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
 under the component's prefix in the target (`decoder.`, `head.`).
@@ -52,22 +54,51 @@ def transfer_fpn(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
-    """RetinaNetHead (share_level_convs=True): shared convs and predictors, per-level norms."""
+    """RetinaNetHead: shared (or, share_level_convs=False, per-level) convs and predictors,
+    per-level norms."""
     cfg = source.get_config()
-    if not cfg.get("share_level_convs", True) or cfg.get("attribute_heads"):
-        raise fail("only RetinaNetHead with share_level_convs=True and no attribute heads is supported")
+    if cfg.get("attribute_heads") or cfg.get("use_separable_conv"):
+        raise fail("only RetinaNetHead with regular convs and no attribute heads is supported")
+    shared = cfg.get("share_level_convs", True)
     levels = range(cfg["min_level"], cfg["max_level"] + 1)
     copied = 0
     towers = (("classnet", "scores", source._cls_convs, source._cls_norms, source._classifier),
               ("boxnet", "boxes", source._box_convs, source._box_norms, source._box_regressor))
     for net, predictor, convs, norms, final in towers:
-        for i, conv in enumerate(convs):
+        if not shared:  # `<net>-conv_<level>_i` and `<predictor>-<level>` are per-level nodes
+            for li, level in enumerate(levels):
+                for i, conv in enumerate(convs[li]):
+                    ours = f"{prefix}{net}[{level}].{i}.conv"
+                    copied += copy(conv, _layer(target, ours, f"`{conv.name}`"), ours)
+                ours = f"{prefix}{predictor}[{level}]"
+                copied += copy(final[li], _layer(target, ours, f"`{final[li].name}`"), ours)
+        for i, conv in enumerate(convs if shared else ()):
             copied += copy(conv, _shared(target, f"{prefix}{net}.{i}", conv.name), conv.name)
         for li, level in enumerate(levels):
             for i, norm in enumerate(norms[li]):
                 ours = f"{prefix}{net}[{level}].{i}.bn"
                 copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
-        copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
+        if shared:
+            copied += copy(final, _shared(target, f"{prefix}{predictor}", final.name), final.name)
+    return copied
+
+
+def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
+    """RPNHead (regular convs): shared `rpn-conv_i` and predictors, per-level norms; build it first."""
+    cfg = source.get_config()
+    if cfg.get("use_separable_conv"):
+        raise fail("only RPNHead with regular convs (use_separable_conv=False) is supported")
+    if not source.built:
+        raise fail("the RPNHead is not built yet: call it once first")
+    copied = 0
+    for i, conv in enumerate(source._convs):
+        copied += copy(conv, _shared(target, f"{prefix}rpn.{i}", conv.name), conv.name)
+    for li, level in enumerate(range(cfg["min_level"], cfg["max_level"] + 1)):
+        for i, norm in enumerate(source._norms[li]):
+            ours = f"{prefix}rpn[{level}].{i}.bn"
+            copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
+    for final, group in ((source._classifier, "scores"), (source._box_regressor, "boxes")):
+        copied += copy(final, _shared(target, prefix + group, final.name), final.name)
     return copied
 
 

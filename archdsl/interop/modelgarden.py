@@ -17,7 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from archdsl.interop.mg_auto import copy, fail, transfer_auto
-from archdsl.interop.mg_named import transfer_fpn, transfer_retinanet_head, transfer_segmentation_head
+from archdsl.interop.mg_named import (
+    transfer_fpn,
+    transfer_retinanet_head,
+    transfer_rpn_head,
+    transfer_segmentation_head,
+)
 from archdsl.interop.mg_seg import transfer_aspp
 from archdsl.lower.names import ir_name, keras_name
 
@@ -41,7 +46,7 @@ def transfer_archdsl(source: Any, target: Any, prefix: str = "") -> int:
 _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
     "SpineNet": transfer_auto, "ResNet": transfer_auto, "DilatedResNet": transfer_auto, "NASFPN": transfer_auto,
     "EfficientNet": transfer_auto, "MobileNet": transfer_auto, "SpineNetMobile": transfer_auto,
-    "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head,
+    "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head, "RPNHead": transfer_rpn_head,
     "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp,
     "ArchdslBackbone": transfer_archdsl,
 }

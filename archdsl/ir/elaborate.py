@@ -274,7 +274,7 @@ class Elaborator(FuseSections):
         bound = bind(stage, sig, frame.scope, frame.defaults)
         if sig.layers is not None:  # a composite's expansion counts against the node budget too
             self._spend(max(0, sig.layers(bound)), stage.span)
-        share = bound.pop("share", None)
+        share = bound.pop("share", None) or None  # share="" shares with nothing (a per-level tower)
         full = self._claim(frame.ns.prefix + name, stage.span)
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.

@@ -189,14 +189,32 @@ def _show_key(key: Value) -> str:
     return f"L{key}" if isinstance(key, int) and not isinstance(key, bool) else repr(key)
 
 
+def _select(expr: ast.Call, scope: Scope) -> Value:
+    """`select(key, k1, v1, k2, v2, ...)`: the value paired with `key`, a table in one expression
+    (ResNet's model_id picks block kind and repeats). Only the chosen value is evaluated."""
+    args = expr.args
+    if len(args) < 3 or len(args) % 2 == 0:
+        raise ArchError(error("`select` takes a key, then pairs of an entry and its value", expr.span,
+                              hint="select(model_id, 18, 2, 34, 3)"))
+    key = evaluate(args[0].value, scope, symbols=True)
+    entries = [evaluate(a.value, scope, symbols=True) for a in args[1::2]]
+    for entry, value in zip(entries, args[2::2]):
+        if entry == key and type(entry) is type(key):
+            return evaluate(value.value, scope, symbols=True)
+    raise ArchError(error(f"`select` has no entry for {key!r}", args[0].span,
+                          hint=f"entries: {', '.join(str(e) for e in entries)}"))
+
+
 def _call(expr: ast.Call, scope: Scope) -> Value:
     fn = FUNCTIONS.get(expr.func)
-    if fn is None:
+    if fn is None and expr.func != "select":
         raise ArchError(error(f"unknown function `{expr.func}`", expr.span,
-                              hint=did_you_mean(expr.func, FUNCTIONS) or
-                              f"functions: {', '.join(sorted(FUNCTIONS))}"))
+                              hint=did_you_mean(expr.func, [*FUNCTIONS, "select"]) or
+                              f"functions: {', '.join(sorted([*FUNCTIONS, 'select']))}"))
     if any(a.kind != "pos" for a in expr.args):
         raise ArchError(error(f"`{expr.func}` takes positional arguments only", expr.span))
+    if fn is None:
+        return _select(expr, scope)
     args = [evaluate(a.value, scope) for a in expr.args]
     if expr.func == "int" and len(args) == 1 and isinstance(args[0], bool):
         return int(args[0])  # a flag as a count: `repeat int(flag)`, an empty or one-level range
@@ -216,9 +234,17 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
     choice of names such as 'relu|swish' or of integers such as '8|16'."""
     if "|" in type_:
         choices = type_.split("|")
-        spelled = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if spelled not in choices:
+        # `model_id: 18 | 50` is a choice of ints: 18 (and the text "18") bind as the int
+        allowed = {c: int(c) if c.isdigit() else c for c in choices}
+        key = None if isinstance(value, bool) or not isinstance(value, (int, str)) else str(value)
+        if key not in allowed:
             raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
+        return allowed[key]
+    if ".." in type_:  # `min_level: 2..7`: an int the spec can use, checked at the -D
+        lo, hi = (int(t) for t in type_.split(".."))
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ArchError(error(f"{what} must be an int in {lo}..{hi}, got {value!r}", span,
+                                  hint=f"the spec declares the range {lo}..{hi}"))
         return value
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),

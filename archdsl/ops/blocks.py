@@ -49,6 +49,7 @@ class BlockAttrs:
     drop_rate: float = 0.0  # stochastic depth, training only
     dilation: int = 1  # atrous rate of each block's 3x3 conv (Model Garden's DilatedResNet)
     multigrid: tuple[int, ...] = ()  # per-block factors on `dilation` (DeepLab's multigrid)
+    project: bool = False  # the first block always projects (ResNet's rule; SpineNet's projects by need)
 
     def __post_init__(self) -> None:
         positive(filters=self.filters, stride=self.stride, repeats=self.repeats, dilation=self.dilation)
@@ -91,12 +92,12 @@ def _filters(v: Bound, ctx: BuildContext) -> int:
 def _make(v: Bound, ctx: BuildContext) -> BlockAttrs:
     return BlockAttrs(_filters(v, ctx), act_op.from_defaults(ctx.defaults), v["stride"], v["repeats"],
                       bn_op.from_defaults(ctx.defaults), v["drop_rate"], v["dilation"],
-                      parse_multigrid(v["multigrid"]))
+                      parse_multigrid(v["multigrid"]), v["project"])
 
 
 def _values(a: BlockAttrs) -> Bound:
     return {"filters": a.filters, "stride": a.stride, "repeats": a.repeats, "drop_rate": a.drop_rate,
-            "dilation": a.dilation, "multigrid": ",".join(map(str, a.multigrid))}
+            "dilation": a.dilation, "multigrid": ",".join(map(str, a.multigrid)), "project": a.project}
 
 
 class Expansion:
@@ -146,7 +147,8 @@ def _group(kind: str, expansion: int) -> object:
         for i in range(a.repeats):
             b, stride = _Block(e, kind, i), a.stride if i == 0 else 1
             shortcut = x
-            if i == 0 and not (shape.channels == out_c and stride == 1):  # Model Garden's projection rule
+            # Model Garden's projection rule (spinenet.py), or always (resnet.py: `project`)
+            if i == 0 and (a.project or not (shape.channels == out_c and stride == 1)):
                 shortcut, _ = b.conv_bn("shortcut", "norm0", x, shape, ConvAttrs(out_c, 1, stride), a.bn)
             if expansion == 4:
                 y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 1), a.bn)
@@ -182,7 +184,7 @@ def _block(kind: str, expansion: int, doc: str) -> OpDef:
         kind, doc, BlockAttrs,
         params=(Param("filters", "int", None), Param("stride", "int", 1), Param("repeats", "int", 1),
                 Param("drop_rate", "float", 0.0), Param("dilation", "int", 1),
-                Param("multigrid", "string", "")),
+                Param("multigrid", "string", ""), Param("project", "bool", False)),
         positional=("filters",), make_attrs=_make, values=_values,
         level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
         expand=_group(kind, expansion),  # type: ignore[arg-type]

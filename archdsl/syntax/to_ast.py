@@ -82,6 +82,9 @@ class ToAst(Transformer_NonRecursive):
     def ptype(self, meta, c):
         return "|".join(str(t) for t in c)
 
+    def prange(self, meta, c):
+        return f"{c[0]}..{c[1]}"
+
     def qualname(self, meta, c):
         return ".".join(str(t) for t in c)
 

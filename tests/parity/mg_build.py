@@ -38,10 +38,10 @@ def nasfpn_decoder(backbone, activation: str, repeats: int, min_level: int = 3, 
 
 
 def retinanet(backbone, decoder, activation: str, num_convs: int = 4, filters: int = 256,
-              num_classes: int = 91, min_level: int = 3, max_level: int = 7):
+              num_classes: int = 91, min_level: int = 3, max_level: int = 7, share_level_convs: bool = True):
     head = dense_prediction_heads.RetinaNetHead(
         min_level=min_level, max_level=max_level, num_classes=num_classes, num_anchors_per_location=9,
-        num_convs=num_convs, num_filters=filters, activation=activation)
+        num_convs=num_convs, num_filters=filters, activation=activation, share_level_convs=share_level_convs)
     return retinanet_model.RetinaNetModel(backbone, decoder, head,
                                           detection_generator.MultilevelDetectionGenerator())
 

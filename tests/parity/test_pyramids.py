@@ -88,3 +88,12 @@ def test_retinanet_resnet50_fpn():
     backbone = mg.resnet50(size, "swish")
     ref = mg.retinanet(backbone, mg.fpn_decoder(backbone, "swish"), "swish")
     _retinanet_case("specs/retinanet_resnet50_fpn.arch", size, ref, rng)
+
+
+def test_retinanet_head_with_a_tower_per_level():
+    """share_level_convs=False: every level's tower convs and predictors are its own."""
+    tf_keras.backend.clear_session()
+    rng, size = np.random.default_rng(4), 128
+    backbone = mg.resnet50(size, "swish")
+    ref = mg.retinanet(backbone, mg.fpn_decoder(backbone, "swish"), "swish", num_convs=2, share_level_convs=False)
+    _retinanet_case("specs/retinanet_resnet50_fpn.arch", size, ref, rng, head_convs=2, share_level_convs=False)

@@ -60,6 +60,7 @@ def _template() -> tuple[str, str]:
     try:
         text = (SPECS / "nasfpn.arch").read_text()
         backbone = (SPECS / "resnet50.arch").read_text()
+        backbone = backbone.replace('import "resnet.arch"\n', (SPECS / "resnet.arch").read_text())
     except OSError as exc:
         raise ValueError(f"the nasfpn space needs specs/nasfpn.arch and specs/resnet50.arch: {exc}") from None
     text = text.replace('import "resnet50.arch"\n', backbone)

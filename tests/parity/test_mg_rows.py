@@ -1,0 +1,166 @@
+"""The parameter rows of Model Garden's own tests for the components archdsl covers
+(backbones/resnet_test.py, spinenet_test.py, decoders/fpn_test.py, heads/
+dense_prediction_heads_test.py), built with Model Garden and with archdsl: output shapes and
+`count_params()` must agree. Model Garden builds its functional backbones symbolically at the
+row's input size; heads are called on small feature maps (16 channels, 16 and 8 px: a head's
+params do not depend on the spatial size). Rows a static graph cannot express yet are listed in
+docs/modelgarden_rows.md with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import archdsl
+
+pytestmark = pytest.mark.parity
+tf_keras = pytest.importorskip("tf_keras")
+pytest.importorskip("official.vision.modeling.heads.dense_prediction_heads")
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+def _spec(shape):
+    return tf_keras.layers.InputSpec(shape=[None, *shape])
+
+
+def _ours(spec: str, overrides: dict) -> tuple[int, dict]:
+    arch = archdsl.load(SPECS / spec, overrides)
+    return arch.params, {str(k): tuple(v) for k, v in arch.outputs.items()}
+
+
+def _theirs(model) -> tuple[int, dict]:
+    return model.count_params(), {k: tuple(v[1:]) for k, v in model.output_specs.items()}
+
+
+# resnet_test.py test_network_creation (input_size, model_id, endpoint_filter_scale),
+# test_resnet_rs rows with stem v0, no SE, no ResNet-D (depth_multiplier 1.0 and 1.5),
+# test_input_specs (input_dim 1, 3, 4).
+RESNET_ROWS = [dict(model_id=m, size=128) for m in (10, 18, 26, 34, 50, 101, 152)] + [
+    dict(model_id=34, size=128, depth_multiplier=1.0), dict(model_id=50, size=128, depth_multiplier=1.5),
+] + [dict(model_id=50, size=128, channels=c) for c in (1, 3, 4)]
+
+
+@pytest.mark.parametrize("row", RESNET_ROWS, ids=str)
+def test_resnet_rows(row):
+    from official.vision.modeling.backbones import resnet
+
+    tf_keras.backend.clear_session()
+    size, channels, dm = row["size"], row.get("channels", 3), row.get("depth_multiplier", 1.0)
+    ref = resnet.ResNet(model_id=row["model_id"], depth_multiplier=dm, input_specs=_spec((size, size, channels)))
+    ours = _ours("resnet.arch", {"model_id": row["model_id"], "input_size": size, "input_channels": channels,
+                                 "depth_multiplier": dm})
+    assert ours == _theirs(ref)
+
+
+# spinenet_test.py test_network_creation (input_size, filter_size_scale, block_repeats,
+# resample_alpha, endpoints_num_filters, min_level, max_level) and the input shapes of
+# test_load_from_different_input_specs (scale 0.5, repeats 2, alpha 1.0, 384 filters, L3..L7).
+SPINENET_ROWS = [
+    (128, 128, 0.65, 1, 0.5, 128, 4, 6), (256, 256, 1.0, 1, 0.5, 256, 3, 6), (384, 384, 1.0, 2, 0.5, 256, 4, 7),
+    (512, 512, 1.0, 3, 1.0, 256, 3, 7), (640, 640, 1.3, 4, 1.0, 384, 3, 7),
+    (128, 128, 0.5, 2, 1.0, 384, 3, 7), (256, 256, 0.5, 2, 1.0, 384, 3, 7), (896, 1664, 0.5, 2, 1.0, 384, 3, 7),
+]
+
+
+@pytest.mark.parametrize("row", SPINENET_ROWS, ids=str)
+def test_spinenet_rows(row):
+    from official.vision.modeling.backbones import spinenet
+
+    tf_keras.backend.clear_session()
+    h, w, scale, repeats, alpha, filters, lo, hi = row
+    ref = spinenet.SpineNet(input_specs=_spec((h, w, 3)), min_level=lo, max_level=hi, endpoints_num_filters=filters,
+                            resample_alpha=alpha, block_repeats=repeats, filter_size_scale=scale,
+                            init_stochastic_depth_rate=0.2)
+    ours = _ours("spinenet.arch", {"input_height": h, "input_width": w, "filter_scale": scale, "repeats": repeats,
+                                   "alpha": alpha, "endpoint_filters": filters, "min_level": lo, "max_level": hi,
+                                   "drop_rate": 0.2, "activation": "swish"})
+    assert ours == _theirs(ref)
+
+
+# fpn_test.py test_network_creation rows without separable convs (use_keras_layer changes only
+# how upsampling is written, not the layers): ResNet-50 + FPN L3..L7, sum fusion, relu.
+@pytest.mark.parametrize("use_keras_layer", [False, True])
+def test_fpn_rows(use_keras_layer):
+    from official.vision.modeling.backbones import resnet
+    from official.vision.modeling.decoders import fpn
+
+    tf_keras.backend.clear_session()
+    backbone = resnet.ResNet(model_id=50, input_specs=_spec((256, 256, 3)))
+    decoder = fpn.FPN(input_specs=backbone.output_specs, min_level=3, max_level=7, fusion_type="sum",
+                      use_keras_layer=use_keras_layer)
+    params, shapes = _ours("fpn.arch", {"input_size": 256, "activation": "relu", "fusion": "add"})
+    assert params == backbone.count_params() + decoder.count_params()
+    assert shapes == {k: tuple(v[1:]) for k, v in decoder.output_specs.items()}
+
+
+HEADS = """
+import "retinanet.arch"
+import "rpn.arch"
+
+arch heads(kind: retinanet_head | rpn_head = retinanet_head, size = 16, channels = 16, min_level = 3,
+           max_level = 4, sync_bn = false, share_level_convs = true) {
+  input image: [size * pow(2, min_level), size * pow(2, min_level), channels]
+  f[min_level] = maxpool(pow(2, min_level), stride = pow(2, min_level)) <- image  # no params
+  for l in min_level + 1..max_level {
+    f[l] = maxpool(2) <- f[l - 1]
+  }
+  head = HEAD <- f
+  return head
+}
+"""
+RETINANET_CALL = ("retinanet_head(min_level = min_level, max_level = max_level, num_classes = 3, num_anchors = 3, "
+                  "num_convs = 2, filters = 256, activation = relu, sync_bn = sync_bn, "
+                  "share_level_convs = share_level_convs)")
+RPN_CALL = ("rpn_head(min_level = min_level, max_level = max_level, num_anchors = 3, num_convs = 2, filters = 256, "
+            "activation = relu, sync_bn = sync_bn)")
+
+
+def _head_params(tmp_path, call: str, overrides: dict) -> tuple[int, dict]:
+    for spec in SPECS.glob("*.arch"):  # imports resolve beside the importing file
+        (tmp_path / spec.name).write_text(spec.read_text())
+    path = tmp_path / "heads.arch"
+    path.write_text(HEADS.replace("HEAD", call))
+    arch = archdsl.load(path, overrides)
+    return arch.params, {k: {str(lv): tuple(s) for lv, s in v.items()} for k, v in arch.outputs.items()}
+
+
+def _features():
+    rng = np.random.default_rng(0)
+    return {"3": rng.normal(size=(1, 16, 16, 16)).astype("float32"),
+            "4": rng.normal(size=(1, 8, 8, 16)).astype("float32")}
+
+
+# dense_prediction_heads_test.py RetinaNetHeadTest.test_forward_without_attribute_head rows with
+# use_separable_conv=False: use_sync_bn x share_level_convs.
+@pytest.mark.parametrize("sync_bn", [False, True])
+@pytest.mark.parametrize("share", [True, False])
+def test_retinanet_head_rows(tmp_path, sync_bn, share):
+    from official.vision.modeling.heads import dense_prediction_heads
+
+    tf_keras.backend.clear_session()
+    head = dense_prediction_heads.RetinaNetHead(
+        min_level=3, max_level=4, num_classes=3, num_anchors_per_location=3, num_convs=2, num_filters=256,
+        activation="relu", use_sync_bn=sync_bn, share_level_convs=share)
+    scores, boxes, _ = head(_features())
+    theirs = {"scores": {k: tuple(v.shape[1:]) for k, v in scores.items()},
+              "boxes": {k: tuple(v.shape[1:]) for k, v in boxes.items()}}
+    assert _head_params(tmp_path, RETINANET_CALL, {"sync_bn": sync_bn, "share_level_convs": share}) == \
+        (head.count_params(), theirs)
+
+
+# RPNHeadTest.test_forward rows with use_separable_conv=False: use_sync_bn.
+@pytest.mark.parametrize("sync_bn", [False, True])
+def test_rpn_head_rows(tmp_path, sync_bn):
+    from official.vision.modeling.heads import dense_prediction_heads
+
+    tf_keras.backend.clear_session()
+    head = dense_prediction_heads.RPNHead(min_level=3, max_level=4, num_anchors_per_location=3, num_convs=2,
+                                          num_filters=256, activation="relu", use_sync_bn=sync_bn)
+    scores, boxes = head(_features())
+    theirs = {"scores": {k: tuple(v.shape[1:]) for k, v in scores.items()},
+              "boxes": {k: tuple(v.shape[1:]) for k, v in boxes.items()}}
+    assert _head_params(tmp_path, RPN_CALL, {"sync_bn": sync_bn}) == (head.count_params(), theirs)
