@@ -103,7 +103,7 @@ class Arch:
         """Canonical `.arch` text printed from the IR; loading it gives an equal graph (same names,
         ops, levels, attrs, shares, edges, outputs; see `archdsl.ir.printer`)."""
         from archdsl.ir.printer import format_arch
-        return format_arch(self.graph)
+        return format_arch(self.graph, self.shapes)
 
     def to_keras(self, batch_size: int | None = None):
         """A tf_keras functional Model (imports TensorFlow)."""

@@ -24,11 +24,14 @@ elaborator's scheme (e.g. hand-built with arbitrary dotted names) raises `ValueE
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archdsl.ir import nodes as n
 from archdsl.ir.graph import ArchGraph, FuseSection
+from archdsl.ir.orphans import check_printable
 from archdsl.ir.print_chains import Unprintable, chain_text, combines, defaults_of, is_block, number
+from archdsl.ops.base import Shape
 from archdsl.ops.registry import get_op
 
 INDENT = "  "
@@ -380,8 +383,14 @@ def _is_target(base: str) -> bool:
     return ok and (not index or (index.endswith("]") and index[:-1].isdigit()))
 
 
-def format_arch(graph: ArchGraph) -> str:
-    """`.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`)."""
+def format_arch(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> str:
+    """`.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`).
+
+    With `shapes` (the checked shapes), a graph whose orphan edges the printed `merge orphans`
+    would not reproduce is refused: a line that was pruned (it reaches no output) may have taken
+    an orphan that, without it, a later line would take."""
+    if shapes is not None:
+        check_printable(graph, shapes)
     return _Printer(graph).print()
 
 

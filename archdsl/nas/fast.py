@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archdsl.ir import nodes as n
+from archdsl.ir import orphans as rules
+from archdsl.ir.orphans import Line
 from archdsl.nas import builder as bld
 from archdsl.nas.hash import compound_label, digest_contracted, label_id
 from archdsl.nas.topology import KINDS, STEM_BLOCKS, Topology, TopologyParams, block_channels
 from archdsl.ops.base import RuleContext, Shape
 from archdsl.ops.registry import get_op
 from archdsl.ops.rules import shape_of
-from archdsl.passes import rules
 from archdsl.passes.count_costs import node_cost
-from archdsl.passes.rules import Line
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.nodes import NoAttrs, Node
+from archdsl.ir.nodes import NoAttrs, Node, Origin
+from archdsl.ir.orphans import Line, orphan_edges
 from archdsl.passes.base import Pass, State
-from archdsl.passes.rules import Line, orphan_edges
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def _add_after(g: ArchGraph, combine: str) -> str:
     node = g.node(combine)
     name = f"{node.group}.merge"
     consumers = [(dst, pos) for src, dst, pos, _ in g.edges() if src == combine]
-    origin = None if node.origin is None else replace(node.origin, role="merge", iteration=(), index=0)
+    origin = (Origin((), node.group, "merge") if node.origin is None
+              else replace(node.origin, role="merge", iteration=(), index=0))
     g.add_node(Node(name, "add", node.level, NoAttrs(), node.group, span=node.span, origin=origin))
     for dst, pos in consumers:
         g.remove_edge(combine, dst)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archdsl.diagnostics import Diagnostic, Severity
+from archdsl.ir.orphans import reachable
 from archdsl.passes.base import Pass, State
-from archdsl.passes.rules import reachable
 
 
 @dataclass(frozen=True)

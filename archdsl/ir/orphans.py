@@ -3,12 +3,19 @@
 The merge-orphans and prune-unreachable passes apply them to the IR; the NAS fast path
 (`archdsl.nas.fast`) applies them to a topology's block indices without building the IR. Both
 call these functions, so the sampler's costs and hashes cannot drift from the checked graph's.
+The IR printer asks `check_printable` whether its `merge orphans` would give the same edges back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+from archdsl.ir.print_chains import Unprintable
+
+if TYPE_CHECKING:  # annotations only
+    from archdsl.ir.graph import ArchGraph
+    from archdsl.ops.base import Shape
 
 K = TypeVar("K", bound=Hashable)
 
@@ -73,3 +80,29 @@ def feeds_of(pairs: Iterable[tuple[K, K]], extra: Mapping[K, Iterable[K]] | None
     for dst, srcs in (extra or {}).items():
         out.setdefault(dst, []).extend(srcs)
     return out
+
+
+def check_printable(graph: ArchGraph, shapes: Mapping[str, Shape]) -> None:
+    """Refuse (`Unprintable`) a graph whose orphan edges its fuse sections' `merge orphans` would
+    not reproduce from the lines still in the graph: a pruned line (reaching no output) may have
+    taken an orphan that, without it, a later line would take."""
+    for section in graph.sections:
+        if not section.merge_orphans:
+            continue
+        kept = [line for line in section.lines if line.node in graph]
+        into = {line.combine: i for i, line in enumerate(kept)}
+        into.update({name: into[g] for name, g in _merge_targets(graph, into)})
+        actual = sorted((src, into[dst]) for src, dst, _, orphan in graph.edges() if orphan and dst in into)
+        lines = [Line(line.node, tuple(p for r in graph.inputs(line.combine) for p in graph.inputs(r)
+                                       if not graph.is_orphan_edge(p, r)), line.output, shapes[line.combine])
+                 for line in kept]
+        again = sorted(orphan_edges(lines, [s for s in section.seeds if s in graph], shapes.__getitem__))
+        if again != actual:
+            raise Unprintable("a pruned fuse line took orphans that the printed `merge orphans` would give to "
+                              "another line: the text cannot say this graph")
+
+
+def _merge_targets(graph: ArchGraph, combines: Mapping[str, int]) -> list[tuple[str, str]]:
+    """(merge add, its combine) for each `<line>.merge` add after a non-add combine."""
+    return [(x.name, graph.inputs(x.name)[0]) for x in graph.nodes()
+            if x.origin is not None and x.origin.role == "merge" and graph.inputs(x.name)[0] in combines]
