@@ -138,14 +138,9 @@ class ArchGraph:
 
     def ancestors(self, names: list[str]) -> set[str]:
         """`names` and every node they can be reached from."""
-        out: set[str] = set()
-        stack = list(names)
-        while stack:
-            v = stack.pop()
-            if v not in out:
-                out.add(v)
-                stack.extend(self._pred[v])
-        return out
+        from archdsl.ir.orphans import reachable  # the one liveness rule (it imports the printer's error)
+
+        return reachable(names, self._pred.__getitem__)
 
     def output_items(self) -> list[tuple[tuple[str, ...], str]]:
         """Flattened outputs: (key path, node name), e.g. (("scores", "3"), "head.cls[3]")."""
