@@ -52,3 +52,17 @@ def pytest_collection_modifyitems(config, items):
         return 1 if item.get_closest_marker("slow") else 0
 
     items.sort(key=tier)
+
+
+@pytest.fixture(autouse=True)
+def _release_tensorflow_memory():
+    """After a test that built Keras models, drop them: one pytest process builds hundreds of
+    models (parity, exports, every spec), and without this its memory grows past the machine's."""
+    yield
+    import sys
+
+    if "tf_keras" in sys.modules:
+        import gc
+
+        sys.modules["tf_keras"].backend.clear_session()
+        gc.collect()
