@@ -57,8 +57,8 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
     """RetinaNetHead: shared (or, share_level_convs=False, per-level) convs and predictors,
     per-level norms."""
     cfg = source.get_config()
-    if cfg.get("attribute_heads") or cfg.get("use_separable_conv"):
-        raise fail("only RetinaNetHead with regular convs and no attribute heads is supported")
+    if cfg.get("attribute_heads"):  # separable towers pair like regular ones: a layer per conv
+        raise fail("only RetinaNetHead without attribute heads is supported")
     shared = cfg.get("share_level_convs", True)
     levels = range(cfg["min_level"], cfg["max_level"] + 1)
     copied = 0
