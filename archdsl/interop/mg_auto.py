@@ -20,7 +20,7 @@ from typing import Any
 from archdsl.diagnostics import ArchError, error
 from archdsl.lower.names import keras_name
 
-__all__ = ["copy", "fail", "transfer_auto"]
+__all__ = ["copy", "copy_to", "fail", "transfer_auto"]
 
 _AUTO = re.compile(r"^(conv2d|depthwise_conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|"
                    r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block)(?:_(\d+))?$")
@@ -43,6 +43,16 @@ _fail = fail
 
 def copy(src: Any, dst: Any, where: str) -> int:
     return _copy(src, dst, where)
+
+
+def copy_to(src: Any, target: Any, ours: str, what: str = "") -> int:
+    """Copy Model Garden layer `src` into the layer of archdsl model `target` built for IR node
+    `ours`; a target without that layer is a transfer error naming both."""
+    try:
+        dst = target.get_layer(keras_name(ours))
+    except ValueError:
+        raise _fail(f"archdsl has no layer `{ours}` for Model Garden's {what or f'`{src.name}`'}") from None
+    return _copy(src, dst, ours)
 
 
 def _source_units(source: Any) -> dict[str, list[Any]]:

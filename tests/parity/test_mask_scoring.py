@@ -1,0 +1,43 @@
+"""Numerical parity with Model Garden's MaskScoring head (heads/segmentation_heads.py) on a
+fixed-size logits input, with regular and depthwise convs: weights copied by `transfer_weights`,
+scores within 1e-4 (Model Garden's [batch, classes] against archdsl's [batch, 1, 1, classes]),
+equal `count_params()` and `check`'s params. A 32 x 32 x 5 input keeps CI fast."""
+
+from __future__ import annotations
+
+import archdsl
+import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
+import numpy as np
+import pytest
+from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
+
+pytestmark = pytest.mark.parity
+import tf_keras
+from official.vision.modeling.heads import segmentation_heads  # noqa: E402
+
+SIZE, CLASSES = 32, 5
+
+
+@pytest.mark.parametrize("depthwise,num_convs,num_fcs,fc_size", [(0, 2, 2, 8), (1, 3, 1, 4)],
+                         ids=["regular", "depthwise"])
+def test_mask_scoring(depthwise, num_convs, num_fcs, fc_size):
+    tf_keras.backend.clear_session()
+    rng = np.random.default_rng(15)
+    arch = archdsl.load("specs/mask_scoring.arch", {
+        "input_size": SIZE, "num_classes": CLASSES, "num_convs": num_convs, "num_filters": 32,
+        "fc_input_size": fc_size, "num_fcs": num_fcs, "fc_dims": 64, "use_depthwise_convolution": depthwise})
+    ref = segmentation_heads.MaskScoring(num_classes=CLASSES, fc_input_size=[fc_size, fc_size],
+                                         num_convs=num_convs, num_filters=32, num_fcs=num_fcs, fc_dims=64,
+                                         use_depthwise_convolution=bool(depthwise))
+    x = rng.normal(size=(2, SIZE, SIZE, CLASSES)).astype("float32")
+    ref(x, training=False)  # builds the head
+    ours = arch.to_keras()
+    assert ours.count_params() == ref.count_params() == arch.params
+    mg.randomise_bn(ref, rng)
+    assert transfer_weights(ref, ours, "head.") == len(ref.weights)  # the arch calls the block `head`
+    want = ref(x, training=False).numpy()
+    got = ours(x, training=False)["mask_scores"].numpy()
+    diff = float(np.max(np.abs(want - got.reshape(want.shape))))
+    print(f"MaskScoring depthwise={depthwise}: params {arch.params:,}; scores max abs diff {diff:.2e} "
+          f"(scale {float(np.max(np.abs(want))):.2e})")
+    assert got.shape == (2, 1, 1, CLASSES) and diff <= 1e-4 * max(1.0, float(np.max(np.abs(want))))
