@@ -6,14 +6,14 @@ equal `count_params()` and `check`'s params. A 32 x 32 x 5 input keeps CI fast."
 from __future__ import annotations
 
 import archdsl
-import mg_build as mg  # noqa: E402  (tests/parity/mg_build.py)
+import mg_build as mg  # tests/parity/mg_build.py
 import numpy as np
 import pytest
-from archdsl.interop.modelgarden import transfer_weights  # noqa: E402
+import tf_keras
+from archdsl.interop.modelgarden import transfer_weights
+from official.vision.modeling.heads import segmentation_heads
 
 pytestmark = pytest.mark.parity
-import tf_keras
-from official.vision.modeling.heads import segmentation_heads  # noqa: E402
 
 SIZE, CLASSES = 32, 5
 
