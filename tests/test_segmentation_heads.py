@@ -82,3 +82,24 @@ def test_flatten_and_resize_fixed_shapes(tmp_path):
 
 def test_resize_fixed_needs_a_positive_size(tmp_path):
     assert "height must be a positive integer, got 0" in _error(tmp_path, "  y = resize_fixed 0 4 <- x\n")
+
+
+def test_panoptic_fpn_fusion_convs_per_level():
+    plain = archdsl.load(SEG, {"input_size": 256})
+    arch = archdsl.load(SEG, {"input_size": 256, "feature_fusion": "panoptic_fpn_fusion"})
+    g = arch.graph
+    convs = {level: sum(1 for n in g.names() if n.startswith(f"head.panoptic[{level}].") and g.node(n).op == "conv")
+             for level in range(3, 8)}
+    assert convs == {3: 1, 4: 1, 5: 2, 6: 3, 7: 4}  # max(1, level - 3), as PanopticFPNFusion builds them
+    norms = [n for n in g.names() if n.startswith("head.panoptic[") and g.node(n).op == "group_norm"]
+    assert len(norms) == 11 and all(g.node(n).attrs.groups == 32 for n in norms)
+    # 11 convs 3x3 256 -> 256 with bias, each with a group norm (gamma, beta)
+    assert arch.params - plain.params == 11 * (9 * 256 * 256 + 256 + 2 * 256)
+    assert arch.outputs["logits"] == (32, 32, 21)
+
+
+def test_panoptic_fpn_fusion_below_the_target_level_is_a_level_error():
+    with pytest.raises(ArchError) as info:
+        archdsl.load(SEG, {"input_size": 256, "feature_fusion": "panoptic_fpn_fusion", "head_level": 4})
+    message = str(info.value)  # Model Garden upsamples L3 to L2 too and fails in add_n
+    assert "`head.total[4]` adds L2 and L4 without a resample" in message and "segmentation.arch:" in message

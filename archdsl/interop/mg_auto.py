@@ -23,12 +23,13 @@ from archdsl.lower.names import keras_name
 __all__ = ["copy", "copy_to", "fail", "transfer_auto"]
 
 _AUTO = re.compile(r"^(conv2d|depthwise_conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|"
-                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block)(?:_(\d+))?$")
+                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block|"
+                   r"group_normalization)(?:_(\d+))?$")
 _KIND = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "batch_normalization": "bn",
          "sync_batch_normalization": "bn",
          "bottleneck_block": "bottleneck", "residual_block": "residual", "inverted_bottleneck_block": "mbconv",
-         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn"}
-_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn")
+         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn", "group_normalization": "group_norm"}
+_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn", "group_norm")
 # A block's weighted members as attribute paths of Model Garden's layer (`_squeeze_excitation._se_reduce`).
 _SUBS = ("shortcut", "norm0", "conv0", "conv1", "norm1", "squeeze_excitation.se_reduce",
          "squeeze_excitation.se_expand", "conv2", "norm2", "conv3", "norm3", "se_reduce", "se_expand")

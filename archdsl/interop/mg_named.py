@@ -10,7 +10,9 @@ predictors `scores`/`boxes` are the sharing groups of the same names; the RPNHea
 `rpn-conv-norm_<level>_i`, `rpn-scores`, `rpn-boxes` are `rpn.i`, `rpn[level].i.bn`, `scores` and
 `boxes` the same way. The SegmentationHead's
 `segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn` (depthwise: `dw_tower`), its deeplabv3plus fusion
-conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
+conv and norm `fusion.conv`/`fusion.bn`, its panoptic_fpn_fusion (an auto-named functional model:
+conv2d_k, group_normalization_k) pairs by creation order with the `panoptic[l]` branches (`mg_auto`),
+and `segmentation_output` is `logits`. Everything sits
 under the component's prefix in the target (`decoder.`, `head.`).
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archdsl.interop.mg_auto import copy, fail
+from archdsl.interop.mg_auto import copy, fail, transfer_auto
 from archdsl.lower.names import keras_name
 
 _LEVEL = re.compile(r"^(.*)_(\d+)$")
@@ -103,15 +105,15 @@ def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> int:
-    """SegmentationHead (no fusion, deeplabv3plus or pyramid_fusion (no weights of its own),
-    regular or depthwise convs); build it (call it) first. With `use_depthwise_convolution`
+    """SegmentationHead (no fusion, deeplabv3plus, pyramid_fusion (no weights of its own) or
+    panoptic_fpn_fusion, regular or depthwise convs); build it (call it) first. With `use_depthwise_convolution`
     Model Garden interleaves its lists (depthwise 0, conv 0, depthwise 1, ...), which pair with
     the spec's `dw_tower.<i>.conv`/`.bn` and `dw_tower.<i>.conv_2`/`.bn_2`."""
     cfg = source.get_config()
     fusion = cfg.get("feature_fusion")
-    if fusion not in (None, "deeplabv3plus", "pyramid_fusion"):
-        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus' or 'pyramid_fusion' "
-                   f"is supported, not {fusion!r}")
+    if fusion not in (None, "deeplabv3plus", "pyramid_fusion", "panoptic_fpn_fusion"):
+        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus', 'pyramid_fusion' or "
+                   f"'panoptic_fpn_fusion' is supported, not {fusion!r}")
     if not source.built:
         raise fail("the SegmentationHead is not built yet: call the model once first")
     if cfg.get("use_depthwise_convolution"):
@@ -124,5 +126,8 @@ def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> in
     if fusion == "deeplabv3plus":
         pairs += [(source._dlv3p_conv, "fusion.conv"), (source._dlv3p_norm, "fusion.bn")]
     pairs.append((source._classifier, "logits"))
-    return sum(copy(layer, _layer(target, prefix + ours, f"`{layer.name}`"), prefix + ours)
-               for layer, ours in pairs)
+    fused = 0
+    if fusion == "panoptic_fpn_fusion":
+        fused = transfer_auto(source._panoptic_fpn_fusion, target, prefix + "panoptic[")
+    return fused + sum(copy(layer, _layer(target, prefix + ours, f"`{layer.name}`"), prefix + ours)
+                       for layer, ours in pairs)
