@@ -1,7 +1,7 @@
 """Numerical parity with Model Garden's MaskScoring head (heads/segmentation_heads.py) on a
 fixed-size logits input, with regular and depthwise convs: weights copied by `transfer_weights`,
 scores within 1e-4 (Model Garden's [batch, classes] against archdsl's [batch, 1, 1, classes]),
-equal `count_params()` and `check`'s params. A 32 x 32 x 5 input keeps CI fast."""
+equal `count_params()` and `check`'s params, and the same initializers. A 32 x 32 x 5 input keeps CI fast."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tf_keras
 from archdsl.interop.modelgarden import transfer_weights
+from archdsl.lower.names import keras_name
 from official.vision.modeling.heads import segmentation_heads
 
 pytestmark = pytest.mark.parity
@@ -41,3 +42,8 @@ def test_mask_scoring(depthwise, num_convs, num_fcs, fc_size):
     print(f"MaskScoring depthwise={depthwise}: params {arch.params:,}; scores max abs diff {diff:.2e} "
           f"(scale {float(np.max(np.abs(want))):.2e})")
     assert got.shape == (2, 1, 1, CLASSES) and diff <= 1e-4 * max(1.0, float(np.max(np.abs(want))))
+    # trained from scratch it starts where Model Garden's does: the same initializers
+    conv = "dw_convs.0.conv_2" if depthwise else "convs.0.conv"
+    for theirs, node in ((ref._convs[int(depthwise)], conv), (ref._fcs[0], "fcs.0.dense"), (ref._classifier, "scores")):
+        init, want_init = ours.get_layer(keras_name(f"head.{node}")).kernel_initializer, theirs.kernel_initializer
+        assert (type(init), init.get_config()) == (type(want_init), want_init.get_config())
