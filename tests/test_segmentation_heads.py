@@ -103,3 +103,10 @@ def test_panoptic_fpn_fusion_below_the_target_level_is_a_level_error():
         archdsl.load(SEG, {"input_size": 256, "feature_fusion": "panoptic_fpn_fusion", "head_level": 4})
     message = str(info.value)  # Model Garden upsamples L3 to L2 too and fails in add_n
     assert "`head.total[4]` adds L2 and L4 without a resample" in message and "segmentation.arch:" in message
+
+
+def test_mask_scoring_on_a_segmentation_model():
+    seg = archdsl.load(SEG, {"input_size": 256})
+    arch = archdsl.load("specs/segmentation_spinenet49_mask_scoring.arch", {"input_size": 256})
+    assert arch.params == seg.params + _mask_scoring_params(21, 4, 128, 8, 2, 1024, 21)
+    assert arch.outputs["logits"] == (32, 32, 21) and arch.outputs["mask_scores"] == (1, 1, 21)

@@ -48,13 +48,14 @@ def retinanet(backbone, decoder, activation: str, num_convs: int = 4, filters: i
 
 def segmentation(backbone, activation: str, fusion: str | None = None, level: int = 3, num_convs: int = 3,
                  num_classes: int = 21, low_level: int = 2, depthwise: bool = False,
-                 logit_activation: str | None = None, decoder_levels: tuple[int, int] | None = None):
+                 logit_activation: str | None = None, decoder_levels: tuple[int, int] | None = None,
+                 mask_scoring=None):
     low, high = decoder_levels or (None, None)
     head = segmentation_heads.SegmentationHead(
         num_classes=num_classes, level=level, num_convs=num_convs, feature_fusion=fusion,
         low_level=low_level, activation=activation, use_depthwise_convolution=depthwise,
         logit_activation=logit_activation, decoder_min_level=low, decoder_max_level=high)
-    return segmentation_model.SegmentationModel(backbone, None, head)
+    return segmentation_model.SegmentationModel(backbone, None, head, mask_scoring_head=mask_scoring)
 
 
 def run_retinanet(model, x):
