@@ -1,20 +1,23 @@
-"""The IR printer's chains: one statement's nodes back to its stages and `repeat`s.
+"""The IR printer's chains: one statement's nodes back to the AST of its stages and `repeat`s.
 
-A statement's nodes are printed as one chain (`stem = conv 7x7 /2 64 -> bn -> act swish ->
+A statement's nodes become one chain (`stem = conv 7x7 /2 64 -> bn -> act swish ->
 maxpool 3x3 /2`), with `repeat N (...)` wherever the elaborator's iteration tags show one
-(`tower.0.conv`); each stage is spelled by its op's definition (`archdsl.ops.base.spell`).
-`archdsl.ir.printer` puts the chains into statements, sections and blocks.
+(`tower.0.conv`); each stage's arguments are the ones its op's definition spells
+(`archdsl.ops.base.spelled_args`). `archdsl.ir.printer` puts the chains into statements, sections
+and blocks; `archdsl.syntax.printer` writes the text.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Any
 
 from archdsl.ir import nodes as n
 from archdsl.ir.ops import spelled_op
-from archdsl.ops.base import spell
+from archdsl.ops.base import bare_word, spelled_args
 from archdsl.ops.registry import get_op
+from archdsl.syntax import ast
+from archdsl.syntax.synth import SPAN, chain, stage, value_expr
 
 
 def combines(op: str) -> bool:
@@ -34,24 +37,24 @@ class Unprintable(ValueError):
 
 # ---- values and stages -----------------------------------------------------------------------
 
-def number(x: int | float | bool) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        return str(x) if x >= 0 else f"({x})"
-    if not math.isfinite(x):
-        raise Unprintable(f"value {x} is not finite")
-    text = repr(float(x))
-    return text if x >= 0 else f"({text})"
+def value(x: Any) -> ast.Expr:
+    try:
+        return value_expr(x)
+    except ValueError as exc:
+        raise Unprintable(str(exc)) from None
 
 
-def _str(s: str) -> str:
-    if any(c in s for c in '"\\\n'):
-        raise Unprintable(f"string {s!r} cannot be printed")
-    return f'"{s}"'
+def _arg(kind: str, name: str | None, x: Any) -> ast.Arg:
+    if kind in ("kernel", "stride"):
+        return ast.Arg(kind, value(x), SPAN)
+    if kind == "flag":
+        return ast.Arg("pos", ast.Var(str(name), SPAN), SPAN)
+    if kind == "pos":
+        return ast.Arg("pos", ast.Var(x, SPAN) if bare_word(x) else value(x), SPAN)
+    return ast.Arg("kw", value(x), SPAN, name)
 
 
-def _stage(node: n.Node, share: str | None) -> str:
+def _stage(node: n.Node, share: str | None) -> ast.Stage:
     """One op with its arguments written out (defaults omitted), in `conv 3x3 /2 64` form, as the
     op's signature spells them."""
     op = get_op(node.op)
@@ -62,11 +65,11 @@ def _stage(node: n.Node, share: str | None) -> str:
     # A bare `bn` would take the `defaults bn(...)` this printer writes for blocks: spell it out.
     explicit = node.op == "bn" and node.attrs != n.BatchNormAttrs()
     try:
-        args = spell(op, node.attrs, explicit=explicit)
+        args = [_arg(*a) for a in spelled_args(op, node.attrs, explicit=explicit)]
     except ValueError as exc:
         raise Unprintable(f"`{node.name}`: {exc}") from None
-    args += [f"share={_str(share)}"] if share is not None else []
-    return " ".join([node.op] + args)
+    args += [ast.Arg("kw", value(share), SPAN, "share")] if share is not None else []
+    return stage(node.op, *args)
 
 
 def defaults_of(node: n.Node) -> tuple[str, n.BatchNormAttrs] | None:
@@ -159,17 +162,17 @@ def _elaborated_names(items: list, base: str) -> list[tuple[str, n.Node, str]]:
     return out
 
 
-def _render(items: list, prefix: str, tag: str = "") -> list[str]:
-    out = []
+def _render(items: list, prefix: str, tag: str = "") -> list[ast.Stage | ast.Repeat]:
+    out: list[ast.Stage | ast.Repeat] = []
     for item in items:
         if isinstance(item, _Repeat):
-            out.append(f"repeat {item.count} ({' -> '.join(_render(item.body, prefix, tag + '0.'))})")
+            out.append(ast.Repeat(value(item.count), chain(_render(item.body, prefix, tag + "0.")), SPAN))
         else:
             out.append(_stage(item, _local_share(item, prefix, tag)))
     return out
 
 
-def chain_text(nodes: list[n.Node], base: str, prefix: str) -> list[str]:
+def chain_stages(nodes: list[n.Node], base: str, prefix: str) -> list[ast.Stage | ast.Repeat]:
     """The stages (and repeats) of a chain whose nodes are `nodes` and whose full base is `base`."""
     if nodes[-1].name != base:
         raise Unprintable(f"statement `{base}` does not end in a node of that name")

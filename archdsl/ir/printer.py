@@ -9,7 +9,9 @@ edges with the same input positions and orphan marks; the same outputs; the same
 Not kept: the parameter values the original was elaborated with (`graph.params`; the printed
 arch has no parameters, every value is written out) and comments.
 
-Names are reproduced exactly by re-expressing the statements that made them. The `group` of a
+The printer makes an AST ("unelaborates" the graph) and the canonical AST printer
+(`archdsl.syntax.printer`, the engine of `archdsl fmt`) writes it, so printed IR is already
+formatted. Names are reproduced exactly by re-expressing the statements that made them. The `group` of a
 node names its statement; nodes of one group are printed as one chain (`stem = conv 7x7 /2 64 ->
 bn -> act -> maxpool 3x3 /2`, with `repeat N (...)` wherever names carry iteration tags such as
 `tower.0.conv`), or, for fuse lines, as one line of a `fuse` section whose header gives the rule,
@@ -27,14 +29,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from archdsl.diagnostics import Span
 from archdsl.ir import nodes as n
-from archdsl.ir.graph import ArchGraph, FuseSection
+from archdsl.ir.graph import ArchGraph
 from archdsl.ir.orphans import check_printable
-from archdsl.ir.print_chains import Unprintable, chain_text, combines, defaults_of, is_block, number
+from archdsl.ir.print_chains import Unprintable, chain_stages, defaults_of, value
 from archdsl.ops.base import Shape
-from archdsl.ops.registry import get_op
+from archdsl.syntax import ast, synth
+from archdsl.syntax.synth import SPAN
 
-INDENT = "  "
+HEADER = "# Printed from the IR by archdsl (Arch.to_text)."
 
 
 # ---- statements and scopes ---------------------------------------------------------------------
@@ -53,11 +57,18 @@ class _Scope:
     inputs: list[str] = field(default_factory=list)   # outside nodes it reads, in first-use order
     exports: dict[str, str] = field(default_factory=dict)  # what outside reads -> record field
     block: str = ""
-    text: str = ""
+    body: list = field(default_factory=list)  # AST statements; `_Call` where a child is called
 
     @property
     def base(self) -> str:
         return self.prefix[:-1].rsplit(".", 1)[-1] if "." in self.prefix[:-1] else self.prefix[:-1]
+
+
+@dataclass
+class _Call:
+    """Where a child instance's call goes, filled in once the child's inputs are known."""
+
+    scope: _Scope
 
 
 def _split(group: str) -> tuple[str, str]:
@@ -122,7 +133,7 @@ class _Printer:
     def scope_of(self, name: str) -> str:
         return _split(self.g.node(name).group)[0]
 
-    def ref(self, scope: _Scope, name: str) -> str:
+    def ref(self, scope: _Scope, name: str) -> ast.Ref:
         """How code in `scope` names node `name` (a statement's result)."""
         node = self.g.node(name)
         if node.name != node.group:
@@ -131,29 +142,29 @@ class _Printer:
         if not home.startswith(scope.prefix):
             if name not in scope.inputs:
                 scope.inputs.append(name)
-            return f"_in{scope.inputs.index(name)}"
+            return synth.ref(f"_in{scope.inputs.index(name)}")
         if home == scope.prefix:
-            return _split(name)[1]
+            return synth.ref(_split(name)[1])
         return self._through_child(scope, home, name, "node")
 
-    def _through_child(self, scope: _Scope, home: str, key: str, kind: str) -> str:
+    def _through_child(self, scope: _Scope, home: str, key: str, kind: str) -> ast.Ref:
         child_prefix = scope.prefix + home[len(scope.prefix):].split(".", 1)[0] + "."
         child = self.scopes[child_prefix]
         fields = child.exports
         ckey = f"{kind}:{key}"
         if ckey not in fields:
             fields[ckey] = f"_out{len(fields)}"
-        return f"{child.base}.{fields[ckey]}"
+        return synth.ref(child.base, fields[ckey])
 
-    def _empty_family(self, scope: _Scope) -> str:
+    def _empty_family(self, scope: _Scope) -> ast.Ref:
         """An empty family: `outputs` of a scope where no line is marked `output`."""
         marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.prefix
                           for s in self.g.sections for line in s.lines)
         if marked_here:
             raise Unprintable("an empty family in a scope with `output` lines")
-        return "outputs"
+        return synth.ref("outputs")
 
-    def family(self, scope: _Scope, subtree: dict) -> str:
+    def family(self, scope: _Scope, subtree: dict) -> ast.Ref:
         """A ref in `scope` to a family whose entries are exactly `subtree` ({'3': node, ...})."""
         leaves = list(subtree.values())
         if not all(isinstance(v, str) for v in leaves):
@@ -165,7 +176,7 @@ class _Printer:
             if not marked.startswith(scope.prefix):
                 raise Unprintable("a template reads `outputs` from outside")
             if marked == scope.prefix:
-                return "outputs"
+                return synth.ref("outputs")
             return self._through_child(scope, marked, marked + "outputs", "family")
         groups = {_split(self.g.node(v).group) for v in leaves}
         names = {b.split("[")[0] for _, b in groups}
@@ -182,7 +193,7 @@ class _Printer:
         if not home.startswith(scope.prefix):
             raise Unprintable("a template reads a whole family from outside")
         if home == scope.prefix:
-            return fam
+            return synth.ref(fam)
         return self._through_child(scope, home, home + fam, "family")
 
     def _marked_outputs(self, subtree: dict) -> str | None:
@@ -194,20 +205,25 @@ class _Printer:
         home = homes.pop()
         return home if {v for v in marked if self.scope_of(v) == home} == set(subtree.values()) else None
 
-    def returned(self, scope: _Scope, value, top: bool) -> str:
+    def returned(self, scope: _Scope, value: str | dict, top: bool) -> ast.Ref | tuple[tuple[str, ast.Ref], ...]:
         if isinstance(value, str):
             return self.ref(scope, value)
         if all(k.isdigit() for k in value):
             return self.family(scope, value)
         if not top:
             raise Unprintable("outputs nest records more than one deep")
-        return "{" + ", ".join(f"{k}: {self.returned(scope, v, False)}" for k, v in value.items()) + "}"
+        fields = []
+        for k, v in value.items():
+            r = self.returned(scope, v, False)
+            assert isinstance(r, ast.Ref)
+            fields.append((k, r))
+        return tuple(fields)
 
-    # ---- printing
-    def print(self) -> str:
+    # ---- the AST
+    def file(self) -> tuple[ast.ArchDef, ...]:
         self._name_blocks()
         for scope in self.scopes.values():  # statements first: they decide inputs and exports
-            scope.text = self.body(scope, 1)
+            scope.body = self.body(scope)
         self._calls(self.root)
         outputs = self.g.outputs
         if list(outputs) == ["output"] and isinstance(outputs["output"], str):
@@ -217,9 +233,8 @@ class _Printer:
         if self.root.inputs:
             raise Unprintable(f"`{self.root.inputs[0]}` is not defined by any statement")
         blocks = [self.child_block(s) for s in self._top_down() if s is not self.root]
-        head = "# Printed from the IR by archdsl (Arch.to_text).\n"
-        return head + "".join(b + "\n" for b in reversed(blocks)) + \
-            f"arch {self.g.name}() {{\n{self.root.text}{INDENT}return {ret}\n}}\n"
+        arch = _def("arch", self.g.name, [*self.root.body, ast.Return(ret, SPAN)])
+        return synth.relined([*reversed(blocks), arch], first_line=2)  # line 1: the header comment
 
     def _name_blocks(self) -> None:
         taken: set[str] = set()
@@ -244,131 +259,73 @@ class _Printer:
         """Fill in the calls of `scope`'s children, deepest first (a call may add inputs to `scope`)."""
         for child in (x for x in scope.items if isinstance(x, _Scope)):
             self._calls(child)
-            ins = ", ".join(self.ref(scope, x) for x in child.inputs)
-            call = f"{child.base} = {child.block}()" + (f" <- {ins}" if ins else "")
-            scope.text = scope.text.replace(f"{{call:{child.prefix}}}", call, 1)
+            ins = tuple(self.ref(scope, x) for x in child.inputs)
+            call = ast.NodeStmt(synth.target(child.base), synth.chain([synth.stage(child.block)]), None, ins,
+                                False, SPAN)
+            at = next(i for i, x in enumerate(scope.body) if isinstance(x, _Call) and x.scope is child)
+            scope.body[at] = call
 
-    def body(self, scope: _Scope, depth: int) -> str:
-        """A scope's statements; a child instance's call is a placeholder until `_calls`."""
+    def body(self, scope: _Scope) -> list:
+        """A scope's statements; a child instance's call is a `_Call` until `_calls`."""
+        from archdsl.ir.print_fuse import fuse_section
+
         ctx: list = [None]  # the current (activation, bn) defaults
-        lines: list[str] = []
-        pad = INDENT * depth
+        out: list = []
         for item in scope.items:
             if isinstance(item, _Scope):
-                lines.append(f"{pad}{{call:{item.prefix}}}")
+                out.append(_Call(item))
             elif isinstance(item, _Stmt):
-                lines += self._defaults(pad, ctx, item.nodes)
-                lines.append(pad + self.statement(scope, item))
+                out += self.defaults(ctx, item.nodes)
+                out.append(self.statement(scope, item))
             else:
-                lines += self.section(scope, item[1], pad, ctx)
-        return "".join(line + "\n" for line in lines)
+                out += fuse_section(self, scope, item[1], ctx)
+        return out
 
-    def child_block(self, scope: _Scope) -> str:
+    def child_block(self, scope: _Scope) -> ast.ArchDef:
         fields = []
         for key, fname in list(scope.exports.items()):
             kind, target = key.split(":", 1)
-            value = self.ref(scope, target) if kind == "node" else self._family_ref(scope, target)
-            fields.append(f"{fname}: {value}")
+            fields.append((fname, self.ref(scope, target) if kind == "node" else self._family_ref(scope, target)))
         if not fields:
             raise Unprintable(f"nothing outside reads template instance `{scope.prefix[:-1]}`")
-        inputs = "".join(f"{INDENT}input _in{i}\n" for i in range(len(scope.inputs)))
-        return f"block {scope.block}() {{\n{inputs}{scope.text}{INDENT}return {{{', '.join(fields)}}}\n}}\n"
+        inputs = [ast.Input(f"_in{i}", None, SPAN) for i in range(len(scope.inputs))]
+        return _def("block", scope.block, [*inputs, *scope.body, ast.Return(tuple(fields), SPAN)])
 
-    def _family_ref(self, scope: _Scope, full: str) -> str:
+    def _family_ref(self, scope: _Scope, full: str) -> ast.Ref:
         home, fam = _split(full)
-        return fam if home == scope.prefix else self._through_child(scope, home, full, "family")
+        return synth.ref(fam) if home == scope.prefix else self._through_child(scope, home, full, "family")
 
-    def _defaults(self, pad: str, ctx: list, nodes: list[n.Node]) -> list[str]:
+    def defaults(self, ctx: list, nodes: list[n.Node]) -> list[ast.Defaults]:
+        """The `defaults act(..), bn(..)` line the blocks and resamples of `nodes` need, if the
+        current one (`ctx[0]`) is not it."""
         needed = {c for c in map(defaults_of, nodes) if c is not None}
         if len(needed) > 1:
             raise Unprintable(f"`{nodes[-1].group}` mixes activations or batch norms in blocks and resamples")
         if not needed or ctx[0] in needed:
             return []
         ctx[0] = act, bn = needed.pop()
-        return [f"{pad}defaults act({act}), bn(momentum={number(bn.momentum)}, epsilon={number(bn.epsilon)}, "
-                f"sync={number(bn.sync)})"]
+        bn_args = [ast.Arg("kw", value(v), SPAN, k)
+                   for k, v in (("momentum", bn.momentum), ("epsilon", bn.epsilon), ("sync", bn.sync))]
+        act_arg = ast.Arg("pos", ast.Var(act, SPAN), SPAN)
+        return [ast.Defaults((synth.stage("act", act_arg), synth.stage("bn", *bn_args)), SPAN)]
 
-    def statement(self, scope: _Scope, stmt: _Stmt) -> str:
+    def statement(self, scope: _Scope, stmt: _Stmt) -> ast.Stmt:
         first = stmt.nodes[0]
         base = _split(stmt.group)[1]
         if first.op == "input":
             a = first.attrs
             if len(stmt.nodes) != 1 or scope is not self.root:
                 raise Unprintable(f"input `{first.name}` inside a template instance")
-            return f"input {base}: [{a.height}, {a.width}, {a.channels}]"
+            return ast.Input(base, (value(a.height), value(a.width), value(a.channels)), SPAN)
         ins = self.inputs(first.name)
         self.check_chain(stmt.nodes)
-        stages = chain_text(stmt.nodes, stmt.group, scope.prefix)
-        tail = f" <- {', '.join(self.ref(scope, x) for x in ins)}" if ins else ""
-        return f"{base} = {' -> '.join(stages)}{tail}" + (" optional" if stmt.group in self.g.optional else "")
-
-    def section(self, scope: _Scope, k: int, pad: str, ctx: list) -> list[str]:
-        sec: FuseSection = self.g.sections[k]
-        stmts = [self.stmt_of[self.g.node(line.node).group] for line in sec.lines if line.node in self.g]
-        outputs = {line.node: line.output for line in sec.lines}
-        lines, heads, rows = [], [], []
-        rule_args: set = set()
-        for stmt in stmts:
-            resamples = [x for x in stmt.nodes if get_op(x.op).resampler]
-            rest = stmt.nodes[len(resamples):]
-            if [x.name for x in resamples] != [f"{stmt.group}.in{i}" for i in range(len(resamples))] or not rest:
-                raise Unprintable(f"fuse line `{stmt.group}` is not resamples then a chain")
-            a = resamples[0].attrs
-            rule_args.add((a.rule, a.alpha if a.rule == "alpha" else a.channels if a.rule == "nasfpn" else None))
-            stages = chain_text(rest, stmt.group, scope.prefix)
-            self.check_chain(rest)
-            if self.inputs(rest[0].name) != tuple(x.name for x in resamples):
-                raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
-            block_at = next((i for i, x in enumerate(rest) if is_block(x.op)), len(rest))
-            sized_by_block = sec.rule != "nasfpn"  # alpha, sepconv: the line's block sets the width
-            head = stages[:block_at] if sized_by_block and len(resamples) > 1 else []
-            if len(stages) != len(rest) and sized_by_block:
-                raise Unprintable(f"fuse line `{stmt.group}`: a repeat in a resample-alpha line")
-            heads.append(head)
-            parents = [self.ref(scope, self.inputs(r.name)[0]) for r in resamples]
-            rows.append((stmt, stages, parents, outputs[stmt.nodes[-1].name]))
-        if len(rule_args) != 1:
-            raise Unprintable("a fuse section mixes resampling rules")
-        rule, arg = rule_args.pop()
-        combine = next((h for h, (_, _, ps, _) in zip(heads, rows) if len(ps) > 1), [])
-        clauses = [f"resample {rule}" + (f"({number(arg)})" if arg is not None else "")]
-        if combine:
-            clauses.append(f"combine {' -> '.join(combine)}")
-        if sec.merge_orphans:
-            seeds = getattr(sec, "seeds", ())
-            clauses.append("merge orphans" + (" from " + ", ".join(self.ref(scope, x) for x in seeds) if seeds else ""))
-        drop = _drop_rate([s for s, *_ in rows])
-        if drop:
-            clauses.append(f"stochastic_depth {number(drop)}")
-        lines.append(f"{pad}fuse {', '.join(clauses)} {{")
-        for (stmt, stages, parents, output), head in zip(rows, heads):
-            if len(parents) == 1 or head != combine:  # one parent: no combine; or its own combine op
-                if len(parents) > 1 and not (len(head) <= 1 and combines(stmt.nodes[len(parents)].op)):
-                    raise Unprintable(f"fuse line `{stmt.group}` combines unlike its section")
-                own = stages
-            else:
-                own = stages[len(combine):]
-            lines += self._defaults(pad + INDENT, ctx, stmt.nodes)
-            level = stmt.nodes[-1].level
-            lines.append(f"{pad}{INDENT}{_split(stmt.group)[1]} = {' -> '.join(own)} at L{level} "
-                         f"<- {', '.join(parents)}" + (" output" if output else "")
-                         + (" optional" if stmt.group in self.g.optional else ""))
-        lines.append(f"{pad}}}")
-        return lines
+        stages = chain_stages(stmt.nodes, stmt.group, scope.prefix)
+        return ast.NodeStmt(synth.target(base), synth.chain(stages), None, tuple(self.ref(scope, x) for x in ins),
+                            False, SPAN, optional=stmt.group in self.g.optional)
 
 
-def _drop_rate(stmts: list[_Stmt]) -> float:
-    """The `stochastic_depth r` that gives each line's first block its drop rate (r * i / n)."""
-    firsts = [next((x for x in s.nodes if is_block(x.op)), None) for s in stmts]
-    rates = [x.attrs.drop_rate for x in firsts if x is not None]
-    total = len(rates)
-    if not any(rates):
-        return 0.0
-    for i, rate in enumerate(rates, start=1):
-        r = rate * total / i
-        if all(r * j / total == d for j, d in enumerate(rates, start=1)):
-            return r
-    raise Unprintable("the stochastic-depth rates of this fuse section are not one linear ramp")
+def _def(kind: str, name: str, body: list) -> ast.ArchDef:
+    return ast.ArchDef(kind, name, (), tuple(body), SPAN, SPAN)
 
 
 def _is_merge(g: ArchGraph, x: n.Node) -> bool:
@@ -383,15 +340,21 @@ def _is_target(base: str) -> bool:
     return ok and (not index or (index.endswith("]") and index[:-1].isdigit()))
 
 
-def format_arch(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> str:
-    """`.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`).
+def unelaborate(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> ast.File:
+    """The AST of `.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`).
 
     With `shapes` (the checked shapes), a graph whose orphan edges the printed `merge orphans`
     would not reproduce is refused: a line that was pruned (it reaches no output) may have taken
     an orphan that, without it, a later line would take."""
     if shapes is not None:
         check_printable(graph, shapes)
-    return _Printer(graph).print()
+    return ast.File(synth.SOURCE, _Printer(graph).file())
 
 
-# ---- equality ----------------------------------------------------------------------------------
+def format_arch(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> str:
+    """`.arch` text that elaborates to a graph equal to `graph`: `unelaborate`, then the canonical
+    printer."""
+    from archdsl.syntax.printer import format_file
+
+    file = unelaborate(graph, shapes)
+    return format_file(file, [ast.Comment(HEADER, Span(synth.SOURCE, 1, 1, 1, len(HEADER) + 1))])
