@@ -93,7 +93,23 @@ def test_unprintable_names_raise():
     b.input("x", 8, 8, 3)
     b.add("a.b.c", "conv", 0, n.ConvAttrs(4), ["x"], group="zzz")
     b.output("0", "a.b.c")
-    with pytest.raises(Unprintable):
+    with pytest.raises(Unprintable, match="no provenance"):  # the statement is unknown
+        b.check().to_text()
+
+
+def test_names_the_text_would_not_give_raise():
+    """The statement comes from the origin, never the name; the names must still come back."""
+    b = Builder("odd")
+    b.input("x", 8, 8, 3)
+    b.add("y.conv", "conv", 0, n.ConvAttrs(4), ["x"], origin=n.Origin((), "y", "stage", (), 0))
+    b.add("y", "act", 0, n.ActAttrs("relu"), ["y.conv"], origin=n.Origin((), "y", "result", (), 1))
+    b.output("output", "y")
+    assert "y = conv 1x1 4 -> act relu <- x" in b.check().to_text()
+    b = Builder("odd")
+    b.input("x", 8, 8, 3)
+    b.add("a.b.c", "conv", 0, n.ConvAttrs(4), ["x"], origin=n.Origin((), "zzz", "result"))
+    b.output("output", "a.b.c")
+    with pytest.raises(Unprintable, match="would name it `zzz`"):
         b.check().to_text()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from archdsl.ir.graph import FuseSection
+from archdsl.ir.naming import resample_name
 from archdsl.ir.print_chains import Unprintable, chain_stages, combines, is_block, value
 from archdsl.ops.registry import get_op
 from archdsl.syntax import ast, synth
@@ -24,21 +25,20 @@ if TYPE_CHECKING:
 
 def fuse_section(p: _Printer, scope: _Scope, k: int, ctx: list) -> list[ast.Stmt]:
     """The `fuse` statement of section `k` (with the `defaults` lines its body needs)."""
-    from archdsl.ir.printer import _split
-
     sec: FuseSection = p.g.sections[k]
-    stmts = [p.stmt_of[p.g.node(line.node).group] for line in sec.lines if line.node in p.g]
+    stmts = [p.stmt_of[p.key(line.node)] for line in sec.lines if line.node in p.g]
     outputs = {line.node: line.output for line in sec.lines}
     heads, rows = [], []
     rule_args: set = set()
     for stmt in stmts:
-        resamples = [x for x in stmt.nodes if get_op(x.op).resampler]
+        resamples = [x for x in stmt.nodes if x.origin is not None and x.origin.role == "resample"]
         rest = stmt.nodes[len(resamples):]
-        if [x.name for x in resamples] != [f"{stmt.group}.in{i}" for i in range(len(resamples))] or not rest:
+        expected = [scope.prefix + resample_name(stmt.target, i) for i in range(len(resamples))]
+        if [x.name for x in resamples] != expected or not rest or not all(get_op(x.op).resampler for x in resamples):
             raise Unprintable(f"fuse line `{stmt.group}` is not resamples then a chain")
         a = resamples[0].attrs
         rule_args.add((a.rule, a.alpha if a.rule == "alpha" else a.channels if a.rule == "nasfpn" else None))
-        stages = chain_stages(rest, stmt.group, scope.prefix)
+        stages = chain_stages(rest, stmt.target, scope.prefix)
         p.check_chain(rest)
         if p.inputs(rest[0].name) != tuple(x.name for x in resamples):
             raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
@@ -73,7 +73,7 @@ def fuse_section(p: _Printer, scope: _Scope, k: int, ctx: list) -> list[ast.Stmt
         else:
             own = stages[len(combine):]
         body += p.defaults(ctx, stmt.nodes)
-        body.append(ast.NodeStmt(synth.target(_split(stmt.group)[1]), synth.chain(own),
+        body.append(ast.NodeStmt(synth.target(stmt.target), synth.chain(own),
                                  synth.level(stmt.nodes[-1].level), parents, output, SPAN,
                                  optional=stmt.group in p.g.optional))
     return [ast.Fuse(tuple(clauses), tuple(body), SPAN)]
