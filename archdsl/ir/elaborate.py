@@ -24,6 +24,7 @@ from archdsl.ir.expr import FAILED, MAX_INT, Scope, cascade, coerce, evaluate
 from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
+from archdsl.ir.naming import share_group, stage_name
 from archdsl.ir.ops import bind, op_hint, spelled_op
 from archdsl.ir.recover import Calls, once, poison
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
@@ -229,7 +230,7 @@ class Elaborator(FuseSections):
         used: set[str] = set()
         for i, (stage, tag, iteration) in enumerate(flat):
             last = i == len(flat) - 1
-            name = base if last else _unique(f"{base}.{tag}{stage.op}", used)
+            name = base if last else stage_name(base, iteration, stage.op, used)
             role = "result" if last else "combine" if i < combines else "stage"
             origin = n.Origin(frame.ns.scope, base, role, iteration, i)
             result = self._stage(stage, current, frame, name, level if last else None, base, tag, origin)
@@ -279,7 +280,7 @@ class Elaborator(FuseSections):
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
                        share=None if share is None else
-                       frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
+                       share_group(frame.ns.prefix, share, origin.iteration if origin else ()),
                        defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths,
                        origin=origin))
         return NodeName(full)
@@ -350,15 +351,6 @@ class Elaborator(FuseSections):
                 f"this spec expands to more than {self.limits.max_nodes:,} nodes", span,
                 hint="nodes count the layers block groups expand to, statements run, loop iterations and "
                 "template calls; check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate, k = name, 1
-    while candidate in used:
-        k += 1
-        candidate = f"{name}_{k}"
-    used.add(candidate)
-    return candidate
 
 
 def _outputs(returned: Binding, span: Span) -> dict:
