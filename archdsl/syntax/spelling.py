@@ -127,9 +127,16 @@ def _bare_arg(a: ast.Arg, force_parens: bool = False) -> str:
     return value
 
 
+def _repeat_count(e: ast.Expr) -> str:
+    """The grammar takes a bare name or integer after `repeat`; anything else is parenthesised."""
+    bare = isinstance(e, ast.Var) or (isinstance(e, ast.Lit) and type(e.value) is int and not e.is_level
+                                      and e.value >= 0)
+    return format_expr(e) if bare else f"({format_expr(e)})"
+
+
 def format_chain(chain: ast.Chain) -> str:
     return " -> ".join(format_stage(s) if isinstance(s, ast.Stage)
-                       else f"repeat {_wrap(s.count, _ATOM)} ({format_chain(s.chain)})"
+                       else f"repeat {_repeat_count(s.count)} ({format_chain(s.chain)})"
                        for s in chain.stages)
 
 
