@@ -33,7 +33,8 @@ def test_every_bad_spec_has_a_golden():
     (["check", "specs/spinenet49.arch", "-D", "input_size=abc"], "-D input_size must be an int"),
     (["check", "specs/spinenet49.arch", "-D", "activation=tanh"], "must be one of relu, swish"),
     (["check", "specs/spinenet49.arch", "-D", "input_size=650"], "is not a multiple of 2^6 = 64"),
-    (["check", "specs/spinenet49.arch", "-D", "max_level=8"], "-D max_level must be an int in min_level..7 (3..7), got 8"),
+    (["check", "specs/spinenet49.arch", "-D", "max_level=8"],
+     "-D max_level must be an int in min_level..7 (3..7), got 8"),
     (["check", "specs/spinenet49.arch", "-D", "min_level=6", "-D", "max_level=4"],  # not an empty loop later
      "error: -D max_level is 4, but min_level must be <= max_level (min_level is 6)\n  --> specs/spinenet.arch:11:3\n"),
     (["check", "specs/spinenet49.arch", "-D", "max_level=2"], "min_level must be <= max_level (min_level is 3)"),
