@@ -41,7 +41,7 @@ def test_every_bad_spec_has_a_golden():
     (["check", "specs/resnet.arch", "-D", "min_level=4", "-D", "max_level=3"], "min_level must be <= max_level"),
     (["check", "specs/spinenet49.arch", "-D", "min_level=9"], "spinenet.arch:10:3\n"),  # at its declaration
     (["check", "specs/resnet.arch", "-D", "max_level=6"], "-D max_level must be an int in min_level..5 (2..5), got 6"),
-    (["check", "specs/resnet.arch", "-D", "model_id=11"], "must be one of 10, 18, 26, 34, 50, 101, 152, 200"),
+    (["check", "specs/resnet.arch", "-D", "model_id=11"], "must be one of 10, 18, 26, 34, 50, 101, 152, 200, 270, 350, 420"),
     (["check", "specs/retinanet_resnet50_nasfpn.arch", "-D", "max_level=6"], "`feats` has no entry for L7"),
     (["check", "specs/segmentation_spinenet49.arch", "-D", "feature_fusion=deeplabv3plus"],
      "`backbone_feats` has no entry for L2"),

@@ -37,10 +37,12 @@ def _theirs(model) -> tuple[int, dict]:
 
 
 # resnet_test.py test_network_creation (input_size, model_id, endpoint_filter_scale),
-# test_resnet_rs rows with stem v0, no SE, no ResNet-D (depth_multiplier 1.0 and 1.5),
-# test_input_specs (input_dim 1, 3, 4).
+# test_resnet_rs (all 4: stem v0/v1, SE, stochastic depth, depth_multiplier, ResNet-D shortcut,
+# replace_stem_max_pool), test_input_specs (input_dim 1, 3, 4).
+RS = dict(stem_type="v1", se_ratio=0.25, drop_rate=0.2, resnetd_shortcut=True, replace_stem_max_pool=True)
 RESNET_ROWS = [dict(model_id=m, size=128) for m in (10, 18, 26, 34, 50, 101, 152)] + [
-    dict(model_id=34, size=128, depth_multiplier=1.0), dict(model_id=50, size=128, depth_multiplier=1.5),
+    dict(model_id=34, size=128, depth_multiplier=1.0), dict(model_id=34, size=128, depth_multiplier=1.25, **RS),
+    dict(model_id=50, size=128, depth_multiplier=1.5), dict(model_id=50, size=128, depth_multiplier=2.0, **RS),
 ] + [dict(model_id=50, size=128, channels=c) for c in (1, 3, 4)]
 
 
@@ -50,9 +52,14 @@ def test_resnet_rows(row):
 
     tf_keras.backend.clear_session()
     size, channels, dm = row["size"], row.get("channels", 3), row.get("depth_multiplier", 1.0)
-    ref = resnet.ResNet(model_id=row["model_id"], depth_multiplier=dm, input_specs=_spec((size, size, channels)))
+    rs = {k: row.get(k, v) for k, v in dict(stem_type="v0", se_ratio=0.0, drop_rate=0.0, resnetd_shortcut=False,
+                                             replace_stem_max_pool=False).items()}
+    ref = resnet.ResNet(model_id=row["model_id"], depth_multiplier=dm, input_specs=_spec((size, size, channels)),
+                        stem_type=rs["stem_type"], se_ratio=rs["se_ratio"] or None,
+                        init_stochastic_depth_rate=rs["drop_rate"], resnetd_shortcut=rs["resnetd_shortcut"],
+                        replace_stem_max_pool=rs["replace_stem_max_pool"])
     ours = _ours("resnet.arch", {"model_id": row["model_id"], "input_size": size, "input_channels": channels,
-                                 "depth_multiplier": dm})
+                                 "depth_multiplier": dm, **rs})
     assert ours == _theirs(ref)
 
 
