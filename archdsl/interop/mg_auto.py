@@ -8,8 +8,8 @@ matched by weight order. Each Model Garden class is sorted by its auto-name inde
 archdsl's weighted units of the same kind in plan order (`archdsl.lower.plan.weighted_units`);
 inside a block, Model Garden's `_shortcut` (ResNet-D: `_shortcut1`), `_norm0, _conv1, ...` pair with
 archdsl's `.shortcut, .norm0, .conv1, ...`, and a nested layer's members by their attribute path
-(`_squeeze_excitation._se_reduce`). The first difference (count, missing or extra layer, shape) raises `ArchError`. tf-models-official is not
-imported: only the Model Garden model object is needed.
+(`_squeeze_excitation._se_reduce`). The first difference (count, missing or extra layer, shape)
+raises `ArchError`. tf-models-official is not imported: only the Model Garden model object is needed.
 """
 
 from __future__ import annotations
