@@ -134,3 +134,22 @@ def test_a_range_parameter_bounds_its_overrides(tmp_path, value, ok):
     with pytest.raises(ArchError, match=r"-D low must be an int in 2\.\.4") as info:
         _load(tmp_path, RANGE, {"low": value})
     assert info.value.diagnostics[0].span.line == 2  # the parameter's declaration
+
+
+CHOSEN_OP = """
+arch t(separable = false) {
+  defaults act(relu)
+  let conv_op = select(separable, false, conv, true, sepconv)
+  input image: [32, 32, 3]
+  y = repeat 2 (conv_op 3x3 8 bias -> bn -> act) <- image
+  return y
+}
+"""
+
+
+def test_a_chosen_op_names_its_node(tmp_path):
+    # `conv_op` picks the op, so the node is `y.0.conv` (or `.sepconv`), as weight transfer expects
+    plain, separable = _load(tmp_path, CHOSEN_OP), _load(tmp_path, CHOSEN_OP, {"separable": True})
+    assert [n.name for n in plain.graph.nodes()][1:3] == ["y.0.conv", "y.0.bn"]
+    assert [(n.name, n.op) for n in separable.graph.nodes()][1] == ("y.0.sepconv", "sepconv")
+    assert separable.params < plain.params

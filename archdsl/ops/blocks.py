@@ -208,7 +208,8 @@ def _block(kind: str, expansion: int, doc: str) -> OpDef:
         positional=("filters",), make_attrs=_make, values=_values,
         level_step=lambda v: log2_step(v["stride"], "stride"), shape=shape,
         expand=_group(kind, expansion),  # type: ignore[arg-type]
-        layers=lambda v: ((12 if expansion == 4 else 8) + 6 * (v["se_ratio"] > 0)) * v["repeats"] + 3,  # + projection
+        # per block (+6 with SE), + the projection (3 with ResNet-D's pool)
+        layers=lambda v: ((12 if expansion == 4 else 8) + 6 * (v.get("se_ratio", 0) > 0)) * v["repeats"] + 3,
         inner_width=lambda a, s: a.filters, width=width,
         label=lambda a: kind + (f" ×{a.repeats}" if a.repeats > 1 else "")
         + (f" SE {a.se_ratio:g}" if a.se_ratio else "")
