@@ -39,6 +39,9 @@ def test_every_bad_spec_has_a_golden():
      "error: -D max_level is 4, but min_level must be <= max_level (min_level is 6)\n  --> specs/spinenet.arch:11:3\n"),
     (["check", "specs/spinenet49.arch", "-D", "max_level=2"], "min_level must be <= max_level (min_level is 3)"),
     (["check", "specs/resnet.arch", "-D", "min_level=4", "-D", "max_level=3"], "min_level must be <= max_level"),
+    (["check", "specs/retinanet_resnet50_fpn.arch", "-D", "min_level=6", "-D", "max_level=4"],
+     "min_level must be <= max_level (min_level is 6)\n  --> specs/retinanet_resnet50_fpn.arch:13:3\n"),
+    (["check", "specs/rpn.arch", "-D", "max_level=1"], "min_level must be <= max_level (min_level is 2)"),
     (["check", "specs/spinenet49.arch", "-D", "min_level=9"], "spinenet.arch:10:3\n"),  # at its declaration
     (["check", "specs/resnet.arch", "-D", "max_level=6"], "-D max_level must be an int in min_level..5 (2..5), got 6"),
     (["check", "specs/resnet.arch", "-D", "model_id=11"], "must be one of 10, 18, 26, 34, 50, 101, 152, 200, 270, 350, 420"),
