@@ -8,7 +8,8 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
 predictors `scores`/`boxes` are the sharing groups of the same names; the RPNHead's `rpn-conv_i`,
 `rpn-conv-norm_<level>_i`, `rpn-scores`, `rpn-boxes` are `rpn.i`, `rpn[level].i.bn`, `scores` and
-`boxes` the same way. The SegmentationHead's
+`boxes` the same way; with use_separable_conv each SeparableConv2D pairs with a `sepconv` node the
+same way (a tower per level: `classnet[level].i.sepconv`). The SegmentationHead's
 `segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn` (depthwise: `dw_tower`), its deeplabv3plus fusion
 conv and norm `fusion.conv`/`fusion.bn`, its panoptic_fpn_fusion (an auto-named functional model:
 conv2d_k, group_normalization_k) pairs by creation order with the `panoptic[l]` branches (`mg_auto`),
@@ -62,6 +63,7 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
     if cfg.get("attribute_heads"):  # separable towers pair like regular ones: a layer per conv
         raise fail("only RetinaNetHead without attribute heads is supported")
     shared = cfg.get("share_level_convs", True)
+    member = "sepconv" if cfg.get("use_separable_conv") else "conv"  # the chain's node is named after its op
     levels = range(cfg["min_level"], cfg["max_level"] + 1)
     copied = 0
     towers = (("classnet", "scores", source._cls_convs, source._cls_norms, source._classifier),
@@ -70,7 +72,7 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
         if not shared:  # `<net>-conv_<level>_i` and `<predictor>-<level>` are per-level nodes
             for li, level in enumerate(levels):
                 for i, conv in enumerate(convs[li]):
-                    ours = f"{prefix}{net}[{level}].{i}.conv"
+                    ours = f"{prefix}{net}[{level}].{i}.{member}"
                     copied += copy(conv, _layer(target, ours, f"`{conv.name}`"), ours)
                 ours = f"{prefix}{predictor}[{level}]"
                 copied += copy(final[li], _layer(target, ours, f"`{final[li].name}`"), ours)
@@ -86,10 +88,9 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
-    """RPNHead (regular convs): shared `rpn-conv_i` and predictors, per-level norms; build it first."""
+    """RPNHead (regular or separable convs: one layer per conv either way): shared `rpn-conv_i`
+    and predictors, per-level norms; build it first."""
     cfg = source.get_config()
-    if cfg.get("use_separable_conv"):
-        raise fail("only RPNHead with regular convs (use_separable_conv=False) is supported")
     if not source.built:
         raise fail("the RPNHead is not built yet: call it once first")
     copied = 0

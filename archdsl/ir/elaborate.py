@@ -230,6 +230,7 @@ class Elaborator(FuseSections):
         used: set[str] = set()
         for i, (stage, tag, iteration) in enumerate(flat):
             last = i == len(flat) - 1
+            stage = self._resolve(stage, frame)  # `conv_op 3x3 ...` names its node after the op it picks
             name = base if last else stage_name(base, iteration, stage.op, used)
             role = "result" if last else "combine" if i < combines else "stage"
             origin = n.Origin(frame.ns.scope, base, role, iteration, i)
@@ -254,17 +255,20 @@ class Elaborator(FuseSections):
                 out.append((stage, tag, iteration))
         return out
 
-    def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
-               tag: str = "", origin: n.Origin | None = None) -> Binding:
-        sig = spelled_op(stage.op)
-        if sig is None and stage.op not in self.module.symbols:
-            found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
+    def _resolve(self, stage: ast.Stage, frame: _Frame) -> ast.Stage:
+        """The stage with the op a string parameter or `let` names (`fusion`, `conv_op`) in place."""
+        if spelled_op(stage.op) is None and stage.op not in self.module.symbols:
+            found, chosen = frame.scope.lookup(stage.op)
             if chosen is FAILED:
                 raise cascade()
-            if found and isinstance(chosen, str) and spelled_op(chosen) is not None:
-                stage, sig = replace(stage, op=chosen), spelled_op(chosen)
-            elif found and isinstance(chosen, str) and chosen in self.module.symbols:
-                stage = replace(stage, op=chosen)  # a string parameter naming a template
+            if found and isinstance(chosen, str) and (spelled_op(chosen) is not None or chosen in self.module.symbols):
+                return replace(stage, op=chosen)  # an op, or a template
+        return stage
+
+    def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
+               tag: str = "", origin: n.Origin | None = None) -> Binding:
+        stage = self._resolve(stage, frame)
+        sig = spelled_op(stage.op)
         if sig is None:
             return self._call(stage, inputs, frame, name)
         problem = sig.arity_problem(len(inputs))
