@@ -123,8 +123,9 @@ def export_savedmodel(model: Any, arch: Arch, out: str, pixels: np.ndarray, chec
     bundle = spec_bundle(arch)
     dest = Path(out)
     with atomic_path(dest, SAVEDMODEL, arch.sources) as tmp:
-        # Keras's own SavedModel writer, so `archdsl.load_model` (and `export`) can read it back.
-        model.save(str(tmp), save_format="tf", signatures=signatures)
+        # Keras's own SavedModel writer, so `archdsl.load_model` (and `export`) can read it back;
+        # no per-layer traces (the signatures are the serving graph; layers revive from configs).
+        model.save(str(tmp), save_format="tf", signatures=signatures, save_traces=False)
         (tmp / "assets.extra").mkdir(exist_ok=True)
         (tmp / "assets.extra" / META).write_text(json.dumps(bundle, indent=1), encoding="utf-8")
     report = ExportReport(str(dest), "savedmodel", None, bundle["sha256"])
