@@ -14,6 +14,7 @@ ops (the converter may fuse some away: batch norms into convs, relus into their 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import os
 import sys
@@ -72,12 +73,21 @@ class Row:
     emitted: tuple[str, ...] = ()
     unnamed: tuple[str, ...] = ()  # emitted TFLite ops no deployment fact named
     error: str = ""
+    note: str = ""
     seconds: float = 0.0
     primitive_ops: tuple[str, ...] = field(default=())
 
     @property
     def agrees(self) -> bool:
         return self.predicted_ok == self.converted and not self.unnamed
+
+
+def model_key(path: str) -> tuple[Any, ...]:
+    """What decides conversion: the primitive steps of `path` at its tiny size (variants that the
+    tiny overrides make into one model, e.g. ViT-B/16 and ViT-L/16, convert once)."""
+    arch = archdsl.load(path, tiny(path))
+    return (arch.shapes[arch.graph.topo_order()[0]],
+            *((s.name, s.op, s.attrs, s.inputs) for s in plan(arch)))
 
 
 def sweep_one(path: str, target: str, overrides: dict[str, Any] | None = None) -> Row:
@@ -129,12 +139,21 @@ def main() -> int:
     p.add_argument("--markdown", action="store_true")
     a = p.parse_args()
     rows = []
+    done: dict[tuple[Any, ...], Row] = {}
     for path in specs([s for s in a.only.split(",") if s]):
+        key = model_key(path)
         for target in a.targets.split(","):
-            row = sweep_one(path, target)
+            same = done.get((target, *key))
+            if same is None:
+                row = sweep_one(path, target)
+            else:
+                row = dataclasses.replace(same, spec=os.path.relpath(path, ROOT), seconds=0.0,
+                                          note=f"the same model as {same.spec} at this size")
+            done[(target, *key)] = row
             rows.append(row)
             verdict = "ok" if row.predicted_ok else f"fails at {', '.join(row.failing_nodes)}"
-            print(f"{row.spec} [{target}]: check {verdict}; converter {'ok' if row.converted else row.error}"
+            print(f"{row.spec} [{target}]: check {verdict}; converter {'ok' if row.converted else 'fails'}"
+                  + (f" ({row.error})" if row.error else "") + (f" [{row.note}]" if row.note else "")
                   + (f"; ops no fact names: {row.unnamed}" if row.unnamed else "")
                   + f" ({row.seconds:.0f} s){'' if row.agrees else '  <-- DISAGREE'}", file=sys.stderr, flush=True)
     bad = [r for r in rows if not r.agrees]
