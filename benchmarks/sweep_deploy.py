@@ -128,14 +128,18 @@ def sweep_one(path: str, target: str, overrides: dict[str, Any] | None = None) -
 
 
 def specs(only: list[str] | None = None) -> list[str]:
+    """Every spec, sorted; or the `only` ones, in the order given."""
     paths = sorted(glob.glob(os.path.join(ROOT, "specs", "*.arch")))
-    return [p for p in paths if not only or os.path.basename(p).removesuffix(".arch") in only]
+    if not only:
+        return paths
+    by_name = {os.path.basename(p).removesuffix(".arch"): p for p in paths}
+    return [by_name[name] for name in only]
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--targets", default="tflite", help="comma-separated: tflite, tflite-int8")
-    p.add_argument("--only", default="", help="comma-separated spec names (default: every spec)")
+    p.add_argument("--only", default="", help="comma-separated spec names, run in this order (default: every spec)")
     p.add_argument("--markdown", action="store_true")
     a = p.parse_args()
     rows = []
