@@ -153,7 +153,7 @@ def main() -> int:
             else:
                 row = dataclasses.replace(same, spec=os.path.relpath(path, ROOT), seconds=0.0,
                                           note=f"the same model as {same.spec} at this size")
-            done[(target, *key)] = row
+            done.setdefault((target, *key), row)
             rows.append(row)
             verdict = "ok" if row.predicted_ok else f"fails at {', '.join(row.failing_nodes)}"
             print(f"{row.spec} [{target}]: check {verdict}; converter {'ok' if row.converted else 'fails'}"
