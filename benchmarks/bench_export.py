@@ -3,7 +3,8 @@ Garden's with the same weights (with MACs/s against the CPU's peak and a per-op-
 where the time goes), and TFLite fp32 / fp16 / int8 latency and error against the Keras model.
 
     python benchmarks/bench_export.py --size 256 --composite-size 128 --runs 5 [--markdown]
-    python benchmarks/bench_export.py --verdicts     # every spec: check --target tflite vs the converter
+
+(`python benchmarks/sweep_deploy.py` compares `check --target` with the converter on every spec.)
 
 Timings alternate between the models call by call (medians), so load from other jobs on a shared
 machine hits both sides alike; they are still noisy there, and the ratios are what to read.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import glob
 import os
 import re
 import statistics
@@ -143,27 +143,6 @@ def tflite_rows(spec: str, overrides: dict, runs: int) -> list[dict]:
     return rows
 
 
-def verdicts(size: int) -> list[tuple[str, bool, bool, float]]:
-    from archdsl.deploy import check_target
-
-    out = []
-    for path in sorted(glob.glob("specs/*.arch")):
-        tf_keras.backend.clear_session()
-        arch = archdsl.load(path, {"input_size": size})
-        predicted = not check_target(arch, "tflite")
-        model = arch.to_keras()
-        start = time.perf_counter()
-        try:
-            tflite.convert(export.serving_functions(model)["float_image"], model)
-            converted = True
-        except tflite.ConversionError:
-            converted = False
-        out.append((path, predicted, converted, time.perf_counter() - start))
-        print(f"{path}: check says {'ok' if predicted else 'fails'}, converter {'ok' if converted else 'fails'}",
-              file=sys.stderr, flush=True)
-    return out
-
-
 def markdown(a: argparse.Namespace, inf: dict, rows: list[dict]) -> str:
     t, peak = inf["times"], inf["peak"]
     def rate(s: float) -> str:
@@ -221,13 +200,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--markdown", action="store_true")
-    p.add_argument("--verdicts", action="store_true", help="only: check --target tflite vs the converter, every spec")
     a = p.parse_args()
-    if a.verdicts:
-        rows = verdicts(a.composite_size)
-        for path, predicted, converted, seconds in rows:
-            print(f"| {path} | {'ok' if predicted else 'fails'} | {'ok' if converted else 'fails'} | {seconds:.0f} |")
-        sys.exit(0 if all(p_ == c for _, p_, c, _ in rows) else 1)
     inf = inference(a.size, a.batch, a.runs)
     print(f"bench_export: inference {inf['times']} layers {inf['layers']} profile {inf['profile']}",
           file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
-"""`check --target`: located deployability diagnostics from the support table, without TensorFlow."""
+"""`check --target`: located deployability diagnostics from the op definitions' facts, without TensorFlow."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,10 +10,10 @@ import sys
 import archdsl
 import pytest
 from archdsl.cli import main
-from archdsl.deploy import TARGETS, Support, Verdict, check_target, support
+from archdsl.deploy import TARGETS, Deploy, Problem, Support, Verdict, check_target, support
 from archdsl.deploy import check as check_mod
-from archdsl.deploy.support import known_ops
 from archdsl.ir import nodes as n
+from archdsl.ops.registry import all_ops, get_op, origin, register_op, unregister_op
 
 from conftest import ROOT
 
@@ -59,10 +60,48 @@ def test_flatbuffer_size_limit(monkeypatch):
     assert not check_target(arch, "xla")
 
 
-def test_every_row_names_every_target():
-    attrs = {"act": n.ActAttrs("swish"), "conv": n.ConvAttrs(8)}
-    for op in known_ops():
-        assert set(support(op, attrs.get(op))) == set(TARGETS)
+def test_every_builtin_primitive_op_has_facts():
+    """So `check --target` gives a verdict, not a warning, for a spec of built-in ops (a composite's
+    facts are those of the ops it expands to)."""
+    missing = [op.name for op in all_ops() if not op.composite and op.deploy is None
+               and origin(op.name).startswith("archdsl.ops.")]
+    assert not missing, f"built-in ops without deployment facts: {missing}"
+    for name, attrs in {"act": n.ActAttrs("swish"), "conv": n.ConvAttrs(8), "add": n.NoAttrs()}.items():
+        assert set(support(name, attrs)) == set(TARGETS) and all(s.ok for s in support(name, attrs).values())
+
+
+def test_a_plugin_op_declares_its_own_facts(monkeypatch, capsys):
+    """A plug-in's OpDef carries its facts; the check reads them as it reads a built-in's."""
+    monkeypatch.syspath_prepend(str(ROOT / "examples" / "archdsl_coordconv"))
+    import archdsl_coordconv
+
+    no_int8 = Deploy(("CONCATENATION",), {"tflite-int8": Problem(Verdict.NO_INT8, "pretend: no int8 coordinates",
+                                                                  "add the coordinates in float")})
+    register_op(dataclasses.replace(archdsl_coordconv.ADD_COORDS, deploy=no_int8))
+    spec = str(ROOT / "examples" / "archdsl_coordconv" / "coordconv.arch")
+    try:
+        assert main(["check", spec, "--target", "tflite"]) == 0
+        assert main(["check", spec, "--target", "tflite-int8"]) == 1
+        err = capsys.readouterr().err
+        assert "`coords`: add_coords has no int8 kernel on tflite-int8: pretend: no int8 coordinates" in err
+        assert "coordconv.arch:9:12" in err and "hint: add the coordinates in float" in err
+    finally:
+        unregister_op("add_coords")
+    register_op(dataclasses.replace(archdsl_coordconv.ADD_COORDS, deploy=None))
+    try:  # without facts: a warning, not a failure
+        assert main(["check", spec, "--target", "xla"]) == 0
+        assert "no deployment facts are recorded for `add_coords`" in capsys.readouterr().err
+    finally:
+        unregister_op("add_coords")
+
+
+def test_facts_are_for_primitives_and_known_targets():
+    with pytest.raises(ValueError, match="composite's deployment facts are its expansion's"):
+        dataclasses.replace(get_op("mbconv"), deploy=Deploy())
+    with pytest.raises(ValueError, match="unknown deployment target 'tpu'"):
+        Deploy(unsupported={"tpu": Problem(Verdict.NO_XLA, "no")})
+    with pytest.raises(ValueError, match="failing verdict"):
+        Problem(Verdict.OK, "fine")
 
 
 def test_check_target_imports_no_tensorflow():

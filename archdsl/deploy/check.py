@@ -2,9 +2,10 @@
 diagnostics, before anything is built.
 
 The check walks the lowering plan (the primitive ops the Keras model and the converter will see,
-composites expanded), asks `support` for each, and reports one diagnostic per spec node and
-problem, at the node's span, with the reason and a hint. A whole-model limit is checked too: a
-TFLite flatbuffer cannot hold more than 2 GiB of weights. No TensorFlow is imported.
+composites expanded), asks each op's definition for its facts (`OpDef.deploy`, through `support`),
+and reports one diagnostic per spec node and problem, at the node's span, with the reason and a
+hint. A whole-model limit is checked too: a TFLite flatbuffer cannot hold more than 2 GiB of
+weights. No TensorFlow is imported.
 """
 
 from __future__ import annotations

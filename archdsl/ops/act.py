@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Bound, OpDef, Param
+from archdsl.ops.deploy import everywhere
 
 ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "hard_swish", "relu6", "gelu", "tanh", "linear", "softmax")
 
@@ -47,8 +48,16 @@ def keras_activation(fn: str, name: str) -> Any:
     return tf_keras.layers.Activation(fn, name=name)
 
 
+# The TFLite ops each activation becomes. Model Garden's hard_sigmoid is relu6(x + 3) * 0.16667:
+# the relu6 fuses into the ADD.
+_TFLITE_OPS: Mapping[str, tuple[str, ...]] = {
+    "relu": ("RELU",), "swish": ("LOGISTIC", "MUL"), "sigmoid": ("LOGISTIC",), "hard_sigmoid": ("ADD", "MUL"),
+    "hard_swish": ("HARD_SWISH",), "relu6": ("RELU6",), "gelu": ("GELU",), "tanh": ("TANH",), "linear": (),
+}
+
+
 ACT = OpDef("act", "activation function, e.g. `act swish` (" + ", ".join(ACTIVATIONS) + ")", ActAttrs,
             params=(Param("fn", "string"),), positional=("fn",),
             lower=lambda a, name: keras_activation(a.fn, name), label=lambda a: a.fn, in_summary=False,
-            takes="any")
+            takes="any", deploy=lambda a: everywhere(*_TFLITE_OPS[a.fn]))
 OPS = (ACT,)

@@ -6,8 +6,9 @@ positional order, a `doc` line for hints), what it stores (a frozen `attrs` data
 many inputs it takes, how it moves the level (`level_step`), what shape it produces (`shape`), what
 it costs (`cost`), what it expands to if it is a composite (`expand`: primitive `Layer`s), how it
 becomes a tf-keras layer (`lower`, which imports TensorFlow itself, lazily), how diagrams label it
-and which deployment targets run it. Every stage reads these fields through the registry
-(`archdsl.ops.registry`); nothing outside an op's module branches on its name.
+and what the deployment targets do with it (`deploy`, archdsl/ops/deploy.py). Every stage reads
+these fields through the registry (`archdsl.ops.registry`); nothing outside an op's module
+branches on its name.
 
 Rules raise `ValueError` for a user's mistake; callers turn it into a located `ArchError`.
 Nothing here imports the IR, so op modules stay leaf modules (the IR imports them).
@@ -19,6 +20,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from archdsl.ops.deploy import Deploy, Support, unknown
 
 REQUIRED: Any = object()  # a parameter without a default
 Bound = dict[str, Any]  # parameter name -> value, as a stage binds them
@@ -203,8 +206,9 @@ class OpDef:
     weighted: bool = False  # owns Keras weights (weight transfer pairs these layers)
     # what its inputs must be: "map" (feature maps), "tokens" (token sequences) or "any"
     takes: str = "map"
-    # deployment targets ("tflite", "tflite-int8", "tflite-gpu", "xla") -> why it does not run there
-    unsupported: Mapping[str, str] = field(default_factory=dict)
+    # what the deployment targets (TFLite fp32 / int8 / GPU delegate, XLA) do with a primitive op: a
+    # `Deploy` record, or a function of the attrs returning one; None: unknown (a composite: its expansion's)
+    deploy: Deploy | Callable[[Any], Deploy] | None = None
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]
@@ -215,6 +219,9 @@ class OpDef:
         unknown = [p for p in self.positional if p not in names]
         if unknown:
             raise ValueError(f"op `{self.name}`: positional parameter `{unknown[0]}` is not declared")
+        if self.deploy is not None and self.expand is not None:
+            raise ValueError(f"op `{self.name}`: a composite's deployment facts are its expansion's; "
+                             "give `deploy` to the ops it expands to")
 
     @property
     def composite(self) -> bool:
@@ -222,6 +229,13 @@ class OpDef:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def support(self, attrs: Any = None) -> dict[str, Support]:
+        """Target -> what that target does with this op and `attrs` (`unknown` without facts)."""
+        if self.deploy is None:
+            return unknown(self.name)
+        facts = self.deploy if isinstance(self.deploy, Deploy) else self.deploy(attrs)
+        return facts.support()
 
     def arity_problem(self, count: int) -> str | None:
         """What is wrong with `count` inputs (None: nothing): one statement of the arity rule

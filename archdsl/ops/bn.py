@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Bound, Cost, OpDef, Param, RuleContext, Shape
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,5 +44,6 @@ def _lower(a: BatchNormAttrs, name: str) -> Any:
 
 BN = OpDef("bn", "batch normalization: `bn`, `bn momentum=0.9 epsilon=1e-5 sync=true`", BatchNormAttrs,
            params=(Param("momentum", "float", 0.99), Param("epsilon", "float", 1e-3), Param("sync", "bool", False)),
-           cost=_cost, lower=_lower, label=lambda a: "bn", weighted=True, in_summary=False)
+           cost=_cost, lower=_lower, label=lambda a: "bn", weighted=True, in_summary=False,
+           deploy=everywhere("MUL", "ADD", note="folded into the conv before it by the converter"))
 OPS = (BN,)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Bound, BuildContext, Cost, OpDef, Param, RuleContext, Shape, log2_step, positive
+from archdsl.ops.deploy import Deploy, everywhere
 
 # The `init=` names a spec may use, and the tf-keras initializer each means; `normal(0.01)` is a
 # RandomNormal with that standard deviation (RetinaNet's towers). The fan-out ones are Model
@@ -129,6 +130,15 @@ def _label(a: ConvAttrs) -> str:
     return f"conv {a.kernel}×{a.kernel}{stride} {a.filters}"
 
 
+def _deploy(a: ConvAttrs) -> Deploy:
+    """TFLite's conv ops; a dilated conv goes through SpaceToBatch and back (TF's atrous conv)."""
+    atrous = ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND") if a.dilation > 1 else ()
+    if a.depthwise:
+        return everywhere("DEPTHWISE_CONV_2D", *atrous)
+    return everywhere("CONV_2D", *atrous,
+                      note="grouped convs lower to CONV_2D with a narrower filter" if a.groups > 1 else "")
+
+
 CONV = OpDef(
     "conv", "2-D convolution with 'same' padding, e.g. `conv 3x3 /2 64 bias` (kernel, stride, filters)",
     ConvAttrs,
@@ -139,5 +149,5 @@ CONV = OpDef(
     positional=("kernel", "filters"), make_attrs=_make, values=_values,
     level_step=lambda v: log2_step(v["stride"], "stride"), shape=_shape, cost=_cost,
     width=lambda v, ctx: None if v.get("depthwise") else v.get("filters"),
-    lower=_lower, label=_label, weighted=True)
+    lower=_lower, label=_label, weighted=True, deploy=_deploy)
 OPS = (CONV,)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import OpDef
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,5 +26,5 @@ def _lower(a: DropAttrs, name: str) -> Any:
 
 
 DROP_PATH = OpDef("drop_path", "stochastic depth (training only)", DropAttrs, lower=_lower, spelled=False,
-                  in_summary=False)
+                  in_summary=False, deploy=everywhere(note="identity at inference"))
 OPS = (DROP_PATH,)

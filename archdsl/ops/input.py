@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import OpDef, RuleContext, Shape, positive
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,5 +35,5 @@ def _lower(a: InputAttrs, name: str) -> Any:
 
 INPUT = OpDef("input", "the network input: input image: [height, width, channels]", InputAttrs,
               min_inputs=0, max_inputs=0, level_step=lambda v: None, shape=_shape, lower=_lower,
-              spelled=False, in_summary=False)
+              spelled=False, in_summary=False, deploy=everywhere())
 OPS = (INPUT,)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from archdsl.ops.base import OpDef, RuleContext, Shape
+from archdsl.ops.deploy import everywhere
 from archdsl.ops.pool import NoAttrs
 
 
@@ -58,13 +59,16 @@ def _coarse_first(levels: Sequence[int]) -> Sequence[int]:
 
 
 ADD = OpDef("add", "element-wise sum of all inputs", NoAttrs, min_inputs=2, max_inputs=None, ordered=False,
-            shape=_same_shapes("add"), lower=_keras("Add"), takes="any")
+            shape=_same_shapes("add"), lower=_keras("Add"), takes="any", deploy=everywhere("ADD"))
 MUL = OpDef("mul", "element-wise product; a 1x1 input broadcasts (a gate): `mul <- gate, x`", NoAttrs,
-            min_inputs=2, max_inputs=None, ordered=False, shape=_mul_shape, lower=_keras("Multiply"))
+            min_inputs=2, max_inputs=None, ordered=False, shape=_mul_shape, lower=_keras("Multiply"),
+            deploy=everywhere("MUL"))
 CONCAT = OpDef("concat", "channel concatenation of all inputs", NoAttrs, min_inputs=2, max_inputs=None,
-               shape=_concat_shape, lower=_keras("Concatenate", axis=-1))
+               shape=_concat_shape, lower=_keras("Concatenate", axis=-1),
+               deploy=everywhere("CONCATENATION"))
 ATTENTION = OpDef("attention", "NAS-FPN global attention: coarse + fine * sigmoid(global max of coarse)",
                   NoAttrs, min_inputs=2, max_inputs=2, shape=_same_shapes("attention"), lower=_lower_attention,
-                  input_order=_coarse_first)
-IDENTITY = OpDef("identity", "pass-through", NoAttrs, lower=_keras("Identity"), takes="any")
+                  input_order=_coarse_first, deploy=everywhere("REDUCE_MAX", "LOGISTIC", "MUL", "ADD"))
+IDENTITY = OpDef("identity", "pass-through", NoAttrs, lower=_keras("Identity"), takes="any",
+                  deploy=everywhere())
 OPS = (ADD, MUL, CONCAT, ATTENTION, IDENTITY)

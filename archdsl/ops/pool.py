@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Bound, BuildContext, OpDef, Param, RuleContext, Shape, log2_step, positive
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +62,13 @@ MAXPOOL = OpDef("maxpool", "max pooling with 'same' padding, e.g. `maxpool 3x3 /
                 make_attrs=_make, values=lambda a: {"kernel": a.size, "stride": a.stride},
                 level_step=lambda v: log2_step(_stride(v), "stride"),
                 shape=lambda a, ins, ctx: ins[0].strided(a.stride), lower=_lower_max,
-                label=lambda a: f"maxpool {a.size}×{a.size}/{a.stride}")
+                label=lambda a: f"maxpool {a.size}×{a.size}/{a.stride}", deploy=everywhere("MAX_POOL_2D"))
 AVGPOOL = OpDef("avgpool", "average pooling with 'same' padding, e.g. `avgpool 2x2 /2`", PoolAttrs,
                 params=(Param("kernel", "int", 2), Param("stride", "int", None)), positional=("kernel",),
                 make_attrs=_make, values=lambda a: {"kernel": a.size, "stride": a.stride},
                 level_step=lambda v: log2_step(_stride(v), "stride"),
                 shape=lambda a, ins, ctx: ins[0].strided(a.stride), lower=_lower_avg,
-                label=lambda a: f"avgpool {a.size}×{a.size}/{a.stride}")
+                label=lambda a: f"avgpool {a.size}×{a.size}/{a.stride}", deploy=everywhere("AVERAGE_POOL_2D"))
 GLOBAL_POOL = OpDef("global_pool", "global average pooling (keeps H = W = 1)", NoAttrs,
-                    shape=_global_shape, lower=_lower_global)
+                    shape=_global_shape, lower=_lower_global, deploy=everywhere("MEAN"))
 OPS = (MAXPOOL, AVGPOOL, GLOBAL_POOL)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import OpDef, Param, RuleContext, Shape, log2_step, positive
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,11 @@ _FACTOR = (Param("factor", "int", 2),)
 UPSAMPLE = OpDef("upsample", "nearest-neighbour upsampling, e.g. `upsample 2`", UpsampleAttrs,
                  params=_FACTOR, positional=("factor",),
                  level_step=lambda v: -log2_step(v["factor"], "upsampling factor"), shape=_shape,
-                 lower=_lower_nearest, label=lambda a: f"upsample ×{a.factor}")
+                 lower=_lower_nearest, label=lambda a: f"upsample ×{a.factor}",
+                 # Model Garden's nearest_upsampling; the converter folds tf.shape to constants
+                 deploy=everywhere("RESHAPE", "TILE"))
 RESIZE = OpDef("resize", "bilinear upsampling (tf.image.resize), e.g. `resize 4`", ResizeAttrs,
                params=_FACTOR, positional=("factor",),
                level_step=lambda v: -log2_step(v["factor"], "upsampling factor"), shape=_shape,
-               lower=_lower_bilinear, label=lambda a: f"resize ×{a.factor}")
+               lower=_lower_bilinear, label=lambda a: f"resize ×{a.factor}", deploy=everywhere("RESIZE_BILINEAR"))
 OPS = (UPSAMPLE, RESIZE)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from archdsl.ops.base import OpDef, RuleContext, Shape
+from archdsl.ops.deploy import everywhere
 from archdsl.ops.pool import NoAttrs
 
 
@@ -25,5 +26,5 @@ def _lower_resize(a: NoAttrs, name: str) -> Any:
 RESIZE_TO = OpDef(
     "resize_to", "bilinear resize of the first input to the second's size, e.g. `resize_to <- pooled, x`",
     NoAttrs, min_inputs=2, max_inputs=2, shape=_resize_shape, lower=_lower_resize,
-    label=lambda a: "resize to")
+    label=lambda a: "resize to", deploy=everywhere("RESIZE_BILINEAR"))
 OPS = (RESIZE_TO,)

@@ -13,6 +13,7 @@ from typing import Any
 
 from archdsl.ops.base import Cost, OpDef, Param, RuleContext, Shape, log2_step, positive
 from archdsl.ops.conv import check_initializer, initializer
+from archdsl.ops.deploy import everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,5 +67,6 @@ SEPCONV = OpDef(
                       "init": a.kernel_init, "bias_init": a.bias_init},
     level_step=lambda v: log2_step(v["stride"], "stride"),
     shape=lambda a, ins, ctx: ins[0].strided(a.stride, a.filters), cost=_cost,
-    width=lambda v, ctx: v.get("filters"), lower=_lower, label=_label, weighted=True)
+    width=lambda v, ctx: v.get("filters"), lower=_lower, label=_label, weighted=True,
+    deploy=everywhere("DEPTHWISE_CONV_2D", "CONV_2D"))
 OPS = (SEPCONV,)

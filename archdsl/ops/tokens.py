@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Bound, BuildContext, Cost, Layer, OpDef, Param, RuleContext, RuleError, Shape, positive
+from archdsl.ops.deploy import Deploy, everywhere
 from archdsl.ops.pool import NoAttrs
 
 POOLERS = ("token", "gap", "none")
@@ -141,6 +142,11 @@ def _to_tokens_lower(a: NoAttrs, name: str) -> Any:
     return MapToTokens(name=name)
 
 
+# The TFLite ops a token op becomes; the poolers that add or read nothing convert to nothing.
+_CLS_OPS = {"token": ("ZEROS_LIKE", "STRIDED_SLICE", "ADD", "CONCATENATION"), "gap": (), "none": ()}
+_POOL_OPS = {"token": ("STRIDED_SLICE", "RESHAPE"), "gap": ("MEAN", "RESHAPE"), "none": ()}
+
+
 def _patch_make(v: Bound, ctx: BuildContext) -> PatchAttrs:
     return PatchAttrs(v["patch"], v["width"], v["init"])
 
@@ -151,24 +157,26 @@ PATCH_EMBED = OpDef(
     params=(Param("patch", "int"), Param("width", "int"), Param("init", "string", "lecun_normal")),
     positional=("patch", "width"), make_attrs=_patch_make, level_step=lambda v: patch_level(v["patch"]),
     shape=_patch_shape, cost=_patch_cost, lower=_patch_lower, weighted=True,
-    width=lambda v, ctx: v.get("width"), label=lambda a: f"patch_embed {a.patch}×{a.patch} {a.width}")
+    width=lambda v, ctx: v.get("width"), label=lambda a: f"patch_embed {a.patch}×{a.patch} {a.width}",
+    deploy=everywhere("CONV_2D", "RESHAPE"))
 CLS_TOKEN = OpDef(
     "cls_token", "ViT class token prepended to the sequence when the pooler is `token` (Model Garden "
     "adds none for gap/none), e.g. `cls_token pooler`", ClsAttrs,
     params=(Param("pooler", "string", "token"),), positional=("pooler",), shape=_cls_shape, cost=_cls_cost,
-    lower=_cls_lower, weighted=True, takes="tokens")
+    lower=_cls_lower, weighted=True, takes="tokens", deploy=lambda a: Deploy(_CLS_OPS[a.pooler]))
 POOL_TOKENS = OpDef(
     "pool_tokens", "ViT pooler: `token` (the class token), `gap` (mean of all tokens) -> 1x1 map, "
     "`none` (the tokens)", PoolAttrs,
     params=(Param("pooler", "string", "token"),), positional=("pooler",), shape=_pool_shape,
-    lower=_pool_lower, takes="tokens", label=lambda a: f"pool {a.pooler}")
+    lower=_pool_lower, takes="tokens", label=lambda a: f"pool {a.pooler}", deploy=lambda a: Deploy(_POOL_OPS[a.pooler]))
 TO_MAP = OpDef(
     "to_map", "tokens -> feature map on their patch grid (drops the class token), at the grid's level",
     NoAttrs, shape=_to_map_shape, expand=_to_map_expand, layers=lambda v: 2, takes="tokens")
 TOKENS_TO_MAP = OpDef("tokens_to_map", "reshape of grid tokens to a feature map (made by `to_map`)",
-                      GridAttrs, lower=_grid_lower, spelled=False, takes="tokens", in_summary=False)
+                      GridAttrs, lower=_grid_lower, spelled=False, takes="tokens", in_summary=False,
+                      deploy=everywhere("STRIDED_SLICE", "RESHAPE"))
 TO_TOKENS = OpDef(
     "to_tokens", "feature map -> token sequence (row-major), keeping its grid and level", NoAttrs,
     shape=lambda a, ins, ctx: Shape(ins[0].height, ins[0].width, ins[0].channels, tokens=True),
-    lower=_to_tokens_lower)
+    lower=_to_tokens_lower, deploy=everywhere("RESHAPE"))
 OPS = (PATCH_EMBED, CLS_TOKEN, POOL_TOKENS, TO_MAP, TOKENS_TO_MAP, TO_TOKENS)

@@ -18,6 +18,7 @@ from typing import Any
 
 from archdsl.ops.base import Cost, OpDef, Param, RuleContext, RuleError, Shape, positive
 from archdsl.ops.conv import check_initializer
+from archdsl.ops.deploy import Deploy, everywhere
 
 EPSILON = 1e-6  # Model Garden's ViT layer norms (consistent with the JAX original)
 DENSE_ACTS = ("linear", "gelu", "gelu_exact", "tanh", "relu")
@@ -141,24 +142,40 @@ def _lower(kind: str) -> Any:
     return lower
 
 
+# tf-keras's Dense on a sequence or map is a tensordot: its reshape reads the dynamic batch
+# (SHAPE, GATHER, REDUCE_PROD, PACK, CONCATENATION); relu fuses into FULLY_CONNECTED.
+_DENSE_OPS = ("SHAPE", "GATHER", "REDUCE_PROD", "PACK", "CONCATENATION", "RESHAPE", "FULLY_CONNECTED", "ADD")
+_DENSE_ACT_OPS = {"linear": (), "relu": (), "gelu": ("GELU",), "gelu_exact": ("GELU",), "tanh": ("TANH",)}
+
+
+def _dense_deploy(a: DenseAttrs) -> Deploy:
+    return everywhere(*_DENSE_OPS, *_DENSE_ACT_OPS[a.act])
+
+
 LAYER_NORM = OpDef("layer_norm", "layer normalization over the last axis (epsilon 1e-6, Model Garden's ViT)",
                    NormAttrs, params=(Param("epsilon", "float", EPSILON),), cost=_norm_cost,
-                   lower=_lower("layer_norm"), weighted=True, takes="any", in_summary=False)
+                   lower=_lower("layer_norm"), weighted=True, takes="any", in_summary=False,
+                   deploy=everywhere("MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"))
 SELF_ATTENTION = OpDef(
     "self_attention", "multi-head self-attention (tf-keras MultiHeadAttention), e.g. `self_attention 12`",
     AttentionAttrs, params=(Param("heads", "int"), Param("key_dim", "int", None), Param("dropout", "float", 0.0)),
     positional=("heads",), shape=_attention_shape, cost=_attention_cost, lower=_lower("self_attention"),
-    weighted=True, takes="tokens", label=lambda a: f"self-attention ×{a.heads}")
+    weighted=True, takes="tokens", label=lambda a: f"self-attention ×{a.heads}",
+    deploy=everywhere("FULLY_CONNECTED", "ADD", "RESHAPE", "TRANSPOSE", "MUL", "BATCH_MATMUL", "SOFTMAX"))
 DENSE = OpDef("dense", "a dense layer on the last axis, e.g. `dense 3072 act=gelu`", DenseAttrs,
               params=(Param("units", "int"), Param("act", "string", "linear"),
                       Param("init", "string", "glorot_uniform")), positional=("units",),
-              shape=_dense_shape, cost=_dense_cost, lower=_lower("dense"), weighted=True, takes="any")
+              shape=_dense_shape, cost=_dense_cost, lower=_lower("dense"), weighted=True, takes="any",
+              deploy=_dense_deploy)
 DROPOUT = OpDef("dropout", "dropout (training only), e.g. `dropout 0.1`", RateAttrs,
                 params=(Param("rate", "float"),), positional=("rate",), lower=_lower("dropout"), takes="any",
-                in_summary=False)
+                in_summary=False, deploy=everywhere(note="identity at inference"))
 LAYER_SCALE = OpDef("layer_scale", "a learned per-channel scale (CaiT's layer scale), e.g. `layer_scale 1e-5`",
                     ScaleAttrs, params=(Param("init", "float", 1e-5),), positional=("init",), cost=_scale_cost,
-                    lower=_lower("layer_scale"), weighted=True, takes="tokens")
+                    lower=_lower("layer_scale"), weighted=True, takes="tokens",
+                    deploy=everywhere("MUL"))
 POS_EMBED = OpDef("pos_embed", "learned position embedding (made by `encoder`)", PosAttrs, cost=_pos_cost,
-                  lower=_lower("pos_embed"), weighted=True, spelled=False, takes="tokens", in_summary=False)
+                  lower=_lower("pos_embed"), weighted=True, spelled=False, takes="tokens", in_summary=False,
+                  # the bilinear resize of a grid made for another size folds into a constant
+                  deploy=everywhere("ADD"))
 OPS = (LAYER_NORM, SELF_ATTENTION, DENSE, DROPOUT, LAYER_SCALE, POS_EMBED)
