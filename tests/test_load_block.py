@@ -4,7 +4,7 @@ inputs at the levels (and shapes) another framework's backbone provides (no Tens
 from __future__ import annotations
 
 import pytest
-from archdsl.arch import load_block
+from archdsl import load_block
 from archdsl.diagnostics import ArchError
 
 from conftest import ROOT
