@@ -87,3 +87,21 @@ def test_bad_decoder_config_is_an_archdsl_error():
         _retinanet({**FPN, "archdsl": {**FPN["archdsl"], "overrides": {"filtres": 8}}})
     with pytest.raises(ArchError, match="unknown block or arch `fnp`"):
         _retinanet({**FPN, "archdsl": {**FPN["archdsl"], "block": "fnp"}})
+
+
+def test_segmentation_with_archdsl_aspp_matches_modelgarden_aspp():
+    def build(decoder: dict):
+        config = exp_factory.get_exp_config("seg_archdsl")
+        config.override({"task": {"model": {**MODEL, "head": {"level": 3, "num_convs": 1, "num_filters": 32},
+                                            "decoder": decoder}}}, is_strict=True)
+        spec = tf_keras.layers.InputSpec(shape=[None, 128, 128, 3])
+        return factory.build_segmentation_model(spec, config.task.model, l2_regularizer=L2)
+
+    aspp = {"spec": "specs/aspp.arch", "block": "aspp", "overrides": {"level": 3, "filters": 64}}
+    ours = build({"type": "archdsl", "archdsl": aspp})
+    theirs = build({"type": "aspp", "aspp": {"level": 3, "num_filters": 64, "dilation_rates": [6, 12, 18]}})
+    images = np.zeros([1, 128, 128, 3], np.float32)
+    outs = [model(images, training=False)["logits"] for model in (ours, theirs)]
+    assert outs[0].shape == outs[1].shape == (1, 16, 16, 3)
+    assert ours.decoder.count_params() == theirs.decoder.count_params()
+    assert len(ours.decoder.losses) == len(theirs.decoder.losses) > 0
