@@ -22,7 +22,30 @@ from official.core import train_lib
 
 import archdsl.modelgarden  # noqa: F401  registers the types and the experiments
 
-__all__ = ["experiment", "run", "main", "SharedRestoreRunner"]
+__all__ = ["experiment", "run", "main", "SharedRestoreRunner", "multi_worker_strategy"]
+
+
+def multi_worker_strategy(heartbeat_timeout_s: int = 600) -> tf.distribute.Strategy:
+    """MultiWorkerMirroredStrategy (from TF_CONFIG) whose coordination service waits
+    `heartbeat_timeout_s` for a worker's heartbeat instead of TensorFlow's 10 s.
+
+    On a loaded machine (a shared 2-core CI runner, two workers tracing and evaluating at once) a
+    heartbeat can take longer than 10 s, and the run then aborts with `DEADLINE_EXCEEDED` on
+    `CoordinationService/Heartbeat` although every worker is alive. The strategy configures the
+    service only when nothing has yet (the same job list and leader are set here); TensorFlow has
+    no public setter for the timeout, hence the `context` call. Call it before other TF work."""
+    from tensorflow.compiler.xla.tsl.protobuf import coordination_config_pb2
+    from tensorflow.python.eager import context
+
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    cluster = resolver.cluster_spec()
+    jobs = [coordination_config_pb2.CoordinatedJob(name=job, num_tasks=cluster.num_tasks(job))
+            for job in ("chief", "worker") if job in cluster.jobs]
+    leader = "chief" if "chief" in cluster.jobs else "worker"
+    context.context().configure_coordination_service(
+        service_type="standalone", service_leader=f"/job:{leader}/replica:0/task:0", coordinated_jobs=jobs,
+        heartbeat_timeout_in_ms=heartbeat_timeout_s * 1000)
+    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
 
 
 def experiment(name: str, config_files: Sequence[str] = (), params_override: Mapping[str, Any] | str | None = None):
