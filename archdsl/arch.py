@@ -19,7 +19,7 @@ from archdsl.diagnostics import ArchError, Diagnostic, did_you_mean, error
 from archdsl.ir.elaborate import Elaborator
 from archdsl.ir.expr import coerce
 from archdsl.ir.graph import ArchGraph
-from archdsl.ir.load import Module, Template, load_module, param_type
+from archdsl.ir.load import Module, Template, bound_values, load_module, param_type
 from archdsl.ir.recover import once
 from archdsl.limits import DEFAULT, Limits
 from archdsl.ops.base import Shape
@@ -194,6 +194,7 @@ def _check(module: Module, template: Template, overrides: Mapping[str, Any] | No
 def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:
     """Check overrides (`-D name=value`) against the arch's parameters, reporting them as `-D`."""
     params = {p.name: p for p in template.params}
+    bounds = bound_values(template, overrides)  # `max_level: min_level..7` reads min_level's value
     diags = []
     for key, value in overrides.items():
         if key not in params:
@@ -203,7 +204,7 @@ def _overrides(template: Template, overrides: Mapping[str, Any]) -> dict:
         type_ = param_type(params[key])
         if type_:
             try:
-                coerce(value, type_, f"-D {key}", params[key].span)  # the declaration that bounds it
+                coerce(value, type_, f"-D {key}", params[key].span, bounds, key)  # the declaration that bounds it
             except ArchError as exc:
                 diags.extend(exc.diagnostics)
     if diags:

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import archdsl
 import pytest
 from archdsl.cli import main
-from archdsl.render import html_cli, html_model
+from archdsl.cli import pages as html_cli
+from archdsl.render import html_model
 from archdsl.render.html import diff_html, render_html
 
 from conftest import ROOT, SPECS

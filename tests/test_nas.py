@@ -27,6 +27,8 @@ def test_builder_equals_text_for_spinenet49():
     assert (built.params, built.macs, built.outputs) == (text.params, text.macs, text.outputs)
     assert arch_hash(built) == arch_hash(text) == archdsl.hash(text)
     assert evaluate(SPINENET49).hash == arch_hash(text)
+    # The builder records the provenance the elaborator does (the IR printer reads it, not names).
+    assert [(x.name, x.origin) for x in built.graph.nodes()] == [(x.name, x.origin) for x in text.graph.nodes()]
 
 
 def test_hash_ignores_renaming_and_line_order(tmp_path):

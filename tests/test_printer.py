@@ -153,6 +153,11 @@ def test_several_end_of_line_comments_on_one_printed_line_are_kept():
     assert format_text(out) == out
 
 
+def test_repeat_count_that_is_not_one_word_keeps_its_parentheses():
+    text = "arch a() {\n  x = repeat (max(1, n)) (conv 3x3 8) <- y\n}\n"
+    assert format_text(text) == text
+
+
 def test_bare_argument_that_would_read_as_a_call_is_parenthesised():
     out = format_text("arch a() {\n  x = conv 3x3 (k) (s + 1) <- y\n}\n")
     assert "conv 3x3 (k) (s + 1)" in out
@@ -198,8 +203,12 @@ _bare = st.one_of(
     _exprs.map(lambda e: ast.Arg("stride", e, _S)),
     st.integers(1, 9).map(lambda k: ast.Arg("kernel", _lit(k), _S)),
 )
-_stages = st.builds(lambda op, args: ast.Stage(op, tuple(args), _S, _S),
-                    st.sampled_from(["conv", "bn", "act"]), st.lists(_bare, max_size=4))
+_plain_stages = st.builds(lambda op, args: ast.Stage(op, tuple(args), _S, _S),
+                          st.sampled_from(["conv", "bn", "act"]), st.lists(_bare, max_size=4))
+# `repeat COUNT (chain)`, where COUNT is any expression (a call or a sum needs its parentheses).
+_stages = st.one_of(_plain_stages, st.builds(
+    lambda count, inner: ast.Repeat(count, ast.Chain(tuple(inner), _S), _S), _exprs,
+    st.lists(_plain_stages, min_size=1, max_size=2)))
 
 
 def _file(*body):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from archdsl.diagnostics import Severity
+from archdsl.diagnostics import ArchError, Severity
 
 
 class Trouble(Exception):
@@ -122,3 +123,18 @@ def format_macs(macs: int) -> str:
         if macs >= scale * (1 - 5e-6):  # what rounds to 1.00 of a unit is shown in it, not as 1,000.00
             return f"{macs / scale:,.2f} {unit} MACs"
     return f"{macs} MACs"
+
+
+def report_write(path: str, write: Callable[[], object]) -> int:
+    """Run `write`, which writes the user's `path`: 0 and `wrote PATH`, or 1 with one error line
+    (refused by the write guard, `archdsl.fileio`: not archdsl's file, or an input; or the OS)."""
+    try:
+        write()
+    except ArchError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0

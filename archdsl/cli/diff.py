@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"--- A: {args.a}\n+++ B: {args.b}")
     print(d)
     if args.output:
-        from archdsl.render.html_cli import diff_page
+        from archdsl.cli.pages import diff_page
         if diff_page(a, b, d, args.output):
             return 2  # the page could not be written: trouble, not a difference
     return 0 if d.empty else 1

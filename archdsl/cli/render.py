@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from archdsl.cli.common import load_arch, print_warnings, spec_args
+from archdsl.cli.common import load_arch, print_warnings, report_write, spec_args
 from archdsl.render.model import DETAILS
 from archdsl.render.output import FORMATS
 
@@ -31,15 +31,10 @@ def run(args: argparse.Namespace) -> int:
     arch = load_arch(args)
     print_warnings(arch, notes=getattr(args, "verbose", False))
     if ext == ".html":  # the interactive viewer: no Graphviz
-        from archdsl.render.html_cli import render_page
+        from archdsl.cli.pages import render_page
         return render_page(arch, args.output)
     try:
-        render(arch, args.output, detail=args.detail)
+        return report_write(args.output, lambda: render(arch, args.output, detail=args.detail))
     except GraphvizMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {args.output}")
-    return 0

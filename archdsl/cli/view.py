@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archdsl.render.html_cli import view
+    from archdsl.cli.pages import view
 
     arch = load_arch(args)
     print_warnings(arch)

@@ -61,6 +61,7 @@ _TABLE: dict[str, Any] = {
     "bn": _all(("MUL", "ADD"), "folded into the conv before it by the converter"),
     "act": lambda a: _all(_ACT_OPS[a.fn]),
     "maxpool": _all(("MAX_POOL_2D",)),
+    "avgpool": _all(("AVERAGE_POOL_2D",)),
     # Reshape + tile (Model Garden's nearest_upsampling); the converter folds tf.shape to constants.
     "upsample": _all(("RESHAPE", "TILE")),
     "resize": _all(("RESIZE_BILINEAR",)),

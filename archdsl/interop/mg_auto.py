@@ -6,10 +6,10 @@ Model Garden names its top-level layers by creation order (`conv2d_k`, `batch_no
 `model.layers`/`model.weights` are depth-sorted, not creation-ordered (§3.2), so neither side is
 matched by weight order. Each Model Garden class is sorted by its auto-name index and paired with
 archdsl's weighted units of the same kind in plan order (`archdsl.lower.plan.weighted_units`);
-inside a block, Model Garden's `_shortcut, _norm0, _conv1, ...` pair with archdsl's `.shortcut,
-.norm0, .conv1, ...`, and a nested layer's members by their attribute path (`_squeeze_excitation._se_reduce`). The first
-difference (count, missing or extra layer, shape) raises `ArchError`. tf-models-official is not
-imported: only the Model Garden model object is needed.
+inside a block, Model Garden's `_shortcut` (ResNet-D: `_shortcut1`), `_norm0, _conv1, ...` pair with
+archdsl's `.shortcut, .norm0, .conv1, ...`, and a nested layer's members by their attribute path
+(`_squeeze_excitation._se_reduce`). The first difference (count, missing or extra layer, shape)
+raises `ArchError`. tf-models-official is not imported: only the Model Garden model object is needed.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ from typing import Any
 from archdsl.diagnostics import ArchError, error
 from archdsl.lower.names import keras_name
 
-__all__ = ["copy", "fail", "transfer_auto"]
+__all__ = ["copy", "copy_to", "fail", "transfer_auto"]
 
 _AUTO = re.compile(r"^(conv2d|depthwise_conv2d|batch_normalization|sync_batch_normalization|bottleneck_block|"
-                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block)(?:_(\d+))?$")
+                   r"residual_block|inverted_bottleneck_block|squeeze_excitation|conv2dbn_block|"
+                   r"group_normalization)(?:_(\d+))?$")
 _KIND = {"conv2d": "conv", "depthwise_conv2d": "dwconv", "batch_normalization": "bn",
          "sync_batch_normalization": "bn",
          "bottleneck_block": "bottleneck", "residual_block": "residual", "inverted_bottleneck_block": "mbconv",
-         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn"}
-_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn")
+         "squeeze_excitation": "squeeze_excitation", "conv2dbn_block": "conv_bn", "group_normalization": "group_norm"}
+_KINDS = ("conv", "dwconv", "bn", "bottleneck", "residual", "mbconv", "squeeze_excitation", "conv_bn", "group_norm")
 # A block's weighted members as attribute paths of Model Garden's layer (`_squeeze_excitation._se_reduce`).
-_SUBS = ("shortcut", "norm0", "conv0", "conv1", "norm1", "squeeze_excitation.se_reduce",
+_SUBS = ("shortcut", "shortcut1", "norm0", "conv0", "conv1", "norm1", "squeeze_excitation.se_reduce",
          "squeeze_excitation.se_expand", "conv2", "norm2", "conv3", "norm3", "se_reduce", "se_expand")
 
 
@@ -43,6 +44,16 @@ _fail = fail
 
 def copy(src: Any, dst: Any, where: str) -> int:
     return _copy(src, dst, where)
+
+
+def copy_to(src: Any, target: Any, ours: str, what: str = "") -> int:
+    """Copy Model Garden layer `src` into the layer of archdsl model `target` built for IR node
+    `ours`; a target without that layer is a transfer error naming both."""
+    try:
+        dst = target.get_layer(keras_name(ours))
+    except ValueError:
+        raise _fail(f"archdsl has no layer `{ours}` for Model Garden's {what or f'`{src.name}`'}") from None
+    return _copy(src, dst, ours)
 
 
 def _source_units(source: Any) -> dict[str, list[Any]]:

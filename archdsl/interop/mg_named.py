@@ -8,9 +8,12 @@ table: FPN's `lateral_3`, `post_hoc_3`, `coarser_6` and `norm_3` are the spec's 
 use), its per-level norms `classnet-conv-norm_<level>_i` are `classnet[level].i.bn`, and the
 predictors `scores`/`boxes` are the sharing groups of the same names; the RPNHead's `rpn-conv_i`,
 `rpn-conv-norm_<level>_i`, `rpn-scores`, `rpn-boxes` are `rpn.i`, `rpn[level].i.bn`, `scores` and
-`boxes` the same way. The SegmentationHead's
+`boxes` the same way; with use_separable_conv each SeparableConv2D pairs with a `sepconv` node the
+same way (a tower per level: `classnet[level].i.sepconv`). The SegmentationHead's
 `segmentation_head_conv_i`/`_norm_i` are `tower.i.conv`/`tower.i.bn` (depthwise: `dw_tower`), its deeplabv3plus fusion
-conv and norm `fusion.conv`/`fusion.bn`, and `segmentation_output` is `logits`. Everything sits
+conv and norm `fusion.conv`/`fusion.bn`, its panoptic_fpn_fusion (an auto-named functional model:
+conv2d_k, group_normalization_k) pairs by creation order with the `panoptic[l]` branches (`mg_auto`),
+and `segmentation_output` is `logits`. Everything sits
 under the component's prefix in the target (`decoder.`, `head.`).
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archdsl.interop.mg_auto import copy, fail
+from archdsl.interop.mg_auto import copy, fail, transfer_auto
 from archdsl.lower.names import keras_name
 
 _LEVEL = re.compile(r"^(.*)_(\d+)$")
@@ -60,6 +63,7 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
     if cfg.get("attribute_heads"):  # separable towers pair like regular ones: a layer per conv
         raise fail("only RetinaNetHead without attribute heads is supported")
     shared = cfg.get("share_level_convs", True)
+    member = "sepconv" if cfg.get("use_separable_conv") else "conv"  # the chain's node is named after its op
     levels = range(cfg["min_level"], cfg["max_level"] + 1)
     copied = 0
     towers = (("classnet", "scores", source._cls_convs, source._cls_norms, source._classifier),
@@ -68,7 +72,7 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
         if not shared:  # `<net>-conv_<level>_i` and `<predictor>-<level>` are per-level nodes
             for li, level in enumerate(levels):
                 for i, conv in enumerate(convs[li]):
-                    ours = f"{prefix}{net}[{level}].{i}.conv"
+                    ours = f"{prefix}{net}[{level}].{i}.{member}"
                     copied += copy(conv, _layer(target, ours, f"`{conv.name}`"), ours)
                 ours = f"{prefix}{predictor}[{level}]"
                 copied += copy(final[li], _layer(target, ours, f"`{final[li].name}`"), ours)
@@ -84,10 +88,9 @@ def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
-    """RPNHead (regular convs): shared `rpn-conv_i` and predictors, per-level norms; build it first."""
+    """RPNHead (regular or separable convs: one layer per conv either way): shared `rpn-conv_i`
+    and predictors, per-level norms; build it first."""
     cfg = source.get_config()
-    if cfg.get("use_separable_conv"):
-        raise fail("only RPNHead with regular convs (use_separable_conv=False) is supported")
     if not source.built:
         raise fail("the RPNHead is not built yet: call it once first")
     copied = 0
@@ -103,15 +106,15 @@ def transfer_rpn_head(source: Any, target: Any, prefix: str = "") -> int:
 
 
 def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> int:
-    """SegmentationHead (no fusion, deeplabv3plus or pyramid_fusion (no weights of its own),
-    regular or depthwise convs); build it (call it) first. With `use_depthwise_convolution`
+    """SegmentationHead (no fusion, deeplabv3plus, pyramid_fusion (no weights of its own) or
+    panoptic_fpn_fusion, regular or depthwise convs); build it (call it) first. With `use_depthwise_convolution`
     Model Garden interleaves its lists (depthwise 0, conv 0, depthwise 1, ...), which pair with
     the spec's `dw_tower.<i>.conv`/`.bn` and `dw_tower.<i>.conv_2`/`.bn_2`."""
     cfg = source.get_config()
     fusion = cfg.get("feature_fusion")
-    if fusion not in (None, "deeplabv3plus", "pyramid_fusion"):
-        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus' or 'pyramid_fusion' "
-                   f"is supported, not {fusion!r}")
+    if fusion not in (None, "deeplabv3plus", "pyramid_fusion", "panoptic_fpn_fusion"):
+        raise fail(f"only SegmentationHead with feature_fusion None, 'deeplabv3plus', 'pyramid_fusion' or "
+                   f"'panoptic_fpn_fusion' is supported, not {fusion!r}")
     if not source.built:
         raise fail("the SegmentationHead is not built yet: call the model once first")
     if cfg.get("use_depthwise_convolution"):
@@ -124,5 +127,8 @@ def transfer_segmentation_head(source: Any, target: Any, prefix: str = "") -> in
     if fusion == "deeplabv3plus":
         pairs += [(source._dlv3p_conv, "fusion.conv"), (source._dlv3p_norm, "fusion.bn")]
     pairs.append((source._classifier, "logits"))
-    return sum(copy(layer, _layer(target, prefix + ours, f"`{layer.name}`"), prefix + ours)
-               for layer, ours in pairs)
+    fused = 0
+    if fusion == "panoptic_fpn_fusion":
+        fused = transfer_auto(source._panoptic_fpn_fusion, target, prefix + "panoptic[")
+    return fused + sum(copy(layer, _layer(target, prefix + ours, f"`{layer.name}`"), prefix + ours)
+                       for layer, ours in pairs)

@@ -16,31 +16,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archdsl.interop.mg_auto import copy, fail, transfer_auto
+from archdsl.interop.mg_auto import copy_to, fail, transfer_auto
 from archdsl.interop.mg_named import (
     transfer_fpn,
     transfer_retinanet_head,
     transfer_rpn_head,
     transfer_segmentation_head,
 )
-from archdsl.interop.mg_seg import transfer_aspp
-from archdsl.lower.names import ir_name, keras_name
+from archdsl.interop.mg_seg import transfer_aspp, transfer_mask_scoring
+from archdsl.lower.names import ir_name
 
 
 def transfer_archdsl(source: Any, target: Any, prefix: str = "") -> int:
     """An archdsl backbone or decoder inside Model Garden (`archdsl.modelgarden.ArchdslBackbone`,
     `ArchdslDecoder`): its layers are named after IR nodes, so each goes to the same node under
     `prefix`."""
-    copied = 0
-    for layer in source.layers:
-        if layer.weights:
-            ours = prefix + ir_name(layer.name)
-            try:
-                dst = target.get_layer(keras_name(ours))
-            except ValueError:
-                raise fail(f"archdsl has no layer `{ours}` for the backbone's `{layer.name}`") from None
-            copied += copy(layer, dst, ours)
-    return copied
+    return sum(copy_to(layer, target, prefix + ir_name(layer.name), f"Model Garden's `{layer.name}`")
+               for layer in source.layers if layer.weights)
 
 
 # Model Garden class name -> how its weights pair with archdsl's.
@@ -48,10 +40,11 @@ _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
     "SpineNet": transfer_auto, "ResNet": transfer_auto, "DilatedResNet": transfer_auto, "NASFPN": transfer_auto,
     "EfficientNet": transfer_auto, "MobileNet": transfer_auto, "SpineNetMobile": transfer_auto,
     "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head, "RPNHead": transfer_rpn_head,
-    "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp,
+    "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp, "MaskScoring": transfer_mask_scoring,
     "ArchdslBackbone": transfer_archdsl, "ArchdslDecoder": transfer_archdsl,
 }
-_PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."))
+_PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."),
+          ("mask_scoring_head", "mask_scoring."))
 
 
 def transfer_weights(source: Any, target: Any, prefix: str = "") -> int:

@@ -25,6 +25,7 @@ from archdsl.ir.expr import FAILED, MAX_INT, Scope, cascade, coerce, evaluate
 from archdsl.ir.fuse import FuseSections, FuseState, seed_names
 from archdsl.ir.graph import ArchGraph, FuseSection
 from archdsl.ir.load import Module, Template, bind_args, param_values
+from archdsl.ir.naming import share_group, stage_name
 from archdsl.ir.ops import bind, op_hint, spelled_op
 from archdsl.ir.recover import Calls, once, poison
 from archdsl.ir.resolve import Binding, Namespace, NodeName, Record, Stub, build_graph, ref
@@ -245,7 +246,8 @@ class Elaborator(FuseSections):
         used: set[str] = set()
         for i, (stage, tag, iteration) in enumerate(flat):
             last = i == len(flat) - 1
-            name = base if last else _unique(f"{base}.{tag}{stage.op}", used)
+            stage = self._resolve(stage, frame)  # `conv_op 3x3 ...` names its node after the op it picks
+            name = base if last else stage_name(base, iteration, stage.op, used)
             role = "result" if last else "combine" if i < combines else "stage"
             origin = n.Origin(frame.ns.scope, base, role, iteration, i)
             result = self._stage(stage, current, frame, name, level if last else None, base, tag, origin)
@@ -269,17 +271,20 @@ class Elaborator(FuseSections):
                 out.append((stage, tag, iteration))
         return out
 
-    def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
-               tag: str = "", origin: n.Origin | None = None) -> Binding:
-        sig = spelled_op(stage.op)
-        if sig is None and stage.op not in self.module.symbols:
-            found, chosen = frame.scope.lookup(stage.op)  # an op named by a string parameter
+    def _resolve(self, stage: ast.Stage, frame: _Frame) -> ast.Stage:
+        """The stage with the op a string parameter or `let` names (`fusion`, `conv_op`) in place."""
+        if spelled_op(stage.op) is None and stage.op not in self.module.symbols:
+            found, chosen = frame.scope.lookup(stage.op)
             if chosen is FAILED:
                 raise cascade()
-            if found and isinstance(chosen, str) and spelled_op(chosen) is not None:
-                stage, sig = replace(stage, op=chosen), spelled_op(chosen)
-            elif found and isinstance(chosen, str) and chosen in self.module.symbols:
-                stage = replace(stage, op=chosen)  # a string parameter naming a template
+            if found and isinstance(chosen, str) and (spelled_op(chosen) is not None or chosen in self.module.symbols):
+                return replace(stage, op=chosen)  # an op, or a template
+        return stage
+
+    def _stage(self, stage: ast.Stage, inputs, frame: _Frame, name: str, level, base: str,
+               tag: str = "", origin: n.Origin | None = None) -> Binding:
+        stage = self._resolve(stage, frame)
+        sig = spelled_op(stage.op)
         if sig is None:
             return self._call(stage, inputs, frame, name)
         problem = sig.arity_problem(len(inputs))
@@ -295,7 +300,7 @@ class Elaborator(FuseSections):
         self._add(Stub(full, sig.name, list(inputs), frame.ns.prefix + base, stage.span, bound=bound, level=level,
                        # A shared conv inside `repeat` shares per iteration, across loop levels.
                        share=None if share is None else
-                       frame.ns.prefix + share + ("." + tag.rstrip(".") if tag else ""),
+                       share_group(frame.ns.prefix, share, origin.iteration if origin else ()),
                        defaults={k: dict(v) for k, v in frame.defaults.items()}, widths=frame.widths,
                        origin=origin))
         return NodeName(full)
@@ -366,15 +371,6 @@ class Elaborator(FuseSections):
                 f"this spec expands to more than {self.limits.max_nodes:,} nodes", span,
                 hint="nodes count the layers block groups expand to, statements run, loop iterations and "
                 "template calls; check repeat counts and loop bounds (the limit is max_nodes, --max-nodes)"))
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate, k = name, 1
-    while candidate in used:
-        k += 1
-        candidate = f"{name}_{k}"
-    used.add(candidate)
-    return candidate
 
 
 def _outputs(returned: Binding, span: Span) -> dict:

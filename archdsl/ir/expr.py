@@ -9,7 +9,7 @@ symbols, so `act swish` and `activation = swish` read naturally; everywhere else
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,9 +229,12 @@ def _call(expr: ast.Call, scope: Scope) -> Value:
     return value
 
 
-def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
-    """Check `value` against a declared type: 'int', 'float', 'bool', 'string', 'level', or a
-    choice of names such as 'relu|swish' or of integers such as '8|16'."""
+def coerce(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str, Value] | None = None,
+           name: str = "it") -> Value:
+    """Check `value` against a declared type: 'int', 'float', 'bool', 'string', 'level', a
+    choice of names such as 'relu|swish' or of integers such as '8|16', or an int range such as
+    '2..7' or 'min_level..7' (a named bound is read from `bounds`, the earlier parameters; without
+    them only the literal bounds are checked; `name` is the parameter's, for that message)."""
     if "|" in type_:
         choices = type_.split("|")
         # `model_id: 18 | 50` is a choice of ints: 18 (and the text "18") bind as the int
@@ -241,10 +244,7 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
             raise ArchError(error(f"{what} must be one of {', '.join(choices)}, got {value!r}", span))
         return allowed[key]
     if ".." in type_:  # `min_level: 2..7`: an int the spec can use, checked at the -D
-        lo, hi = (int(t) for t in type_.split(".."))
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ArchError(error(f"{what} must be an int in {lo}..{hi}, got {value!r}", span,
-                                  hint=f"the spec declares the range {lo}..{hi}"))
+        _check_range(value, type_, what, span, bounds or {}, name)
         return value
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
@@ -264,6 +264,27 @@ def coerce(value: Value, type_: str, what: str, span: Span) -> Value:
     if type_ == "level" and not 0 <= value <= MAX_LEVEL:
         raise ArchError(error(f"level L{value} is out of range", span, hint=f"levels are L0..L{MAX_LEVEL}"))
     return float(value) if type_ == "float" else value
+
+
+def _check_range(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str, Value], name: str) -> None:
+    """`max_level: min_level..7`: a bound that names a parameter is that parameter's value, so
+    `-D min_level=6 -D max_level=4` is refused at the -D rather than as an empty loop later."""
+    texts = type_.split("..")
+    ends = [int(t) if t.isdigit() else bounds.get(t) for t in texts]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArchError(error(f"{what} must be an int in {type_}, got {value!r}", span,
+                              hint=f"the spec declares the range {type_}"))
+    for i, (text, end) in enumerate(zip(texts, ends)):
+        if not isinstance(end, int) or isinstance(end, bool) or (value >= end if i == 0 else value <= end):
+            continue
+        if text.isdigit():
+            shown = "..".join(str(e) for e in ends) if all(isinstance(e, int) for e in ends) else ""
+            shown = f" ({shown})" if shown and shown != type_ else ""
+            raise ArchError(error(f"{what} must be an int in {type_}{shown}, got {value!r}", span,
+                                  hint=f"the spec declares the range {type_}"))
+        order = f"{text} must be <= {name}" if i == 0 else f"{name} must be <= {text}"
+        raise ArchError(error(f"{what} is {value}, but {order} ({text} is {end})", span,
+                              hint=f"the spec declares the range {type_}"))
 
 
 def _article(type_: str) -> str:

@@ -18,6 +18,7 @@ from archdsl.diagnostics import ArchError, Span, error
 from archdsl.ir import nodes as n
 from archdsl.ir.expr import coerce, evaluate
 from archdsl.ir.graph import FuseLine, FuseSection
+from archdsl.ir.naming import resample_name
 from archdsl.ir.ops import bind, spelled_op
 from archdsl.ir.resolve import Binding, NodeName, Stub, ref
 from archdsl.ops import bn as bn_op
@@ -102,7 +103,7 @@ class FuseSections:
             fuse.rule, channels, act, fuse.rule_args.get("alpha", 1.0), bn_op.from_defaults(frame.defaults)))
         resampled: list[Binding] = []
         for i, parent in enumerate(parents):
-            name = self._claim(f"{frame.ns.prefix}{base}.in{i}", stmt.span)
+            name = self._claim(frame.ns.prefix + resample_name(base, i), stmt.span)
             self._add(Stub(name, "resample", [parent], frame.ns.prefix + base, stmt.span,
                            attrs=attrs, level=level, origin=n.Origin(frame.ns.scope, base, "resample", (), i)))
             resampled.append(NodeName(name))

@@ -11,6 +11,7 @@ arch of a file is the last `arch` it defines. The main file `-` is standard inpu
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,7 @@ class _Loader:
             base = module.template(item.base, item.span)
             template = Template(item.name, base.defn, _variant_params(base, item), item.name_span)
         else:
+            _check_bounds(item.params)
             params = [ParamInfo(p.name, p.type, p.default if p.default is not None else REQUIRED, p.span)
                       for p in item.params]
             template = Template(item.name, item, params, item.name_span)
@@ -167,6 +169,20 @@ class _Loader:
             raise ArchError(error(f"import `{item.path}` leaves the spec search path", item.span,
                                   hint=f"the search path is: {roots} (add a directory with -I)"))
         return target
+
+
+def _check_bounds(params: tuple[ast.Param, ...]) -> None:
+    """A range bound that is a name (`max_level: min_level..7`) must name an earlier parameter."""
+    earlier: list[str] = []
+    for p in params:
+        for bound in (p.type or "").split("..") if ".." in (p.type or "") else ():
+            if not bound.isdigit() and bound not in earlier:
+                later = bound in (q.name for q in params)
+                raise ArchError(error(f"the range of `{p.name}` names `{bound}`, not an earlier parameter", p.span,
+                                      hint=f"declare `{bound}` before `{p.name}`" if later else
+                                      did_you_mean(bound, earlier) or "a bound is an integer or an earlier "
+                                      "parameter's name"))
+        earlier.append(p.name)
 
 
 def _renamed(template: Template, name: str, span: Span) -> Template:
@@ -225,8 +241,26 @@ def param_values(template: Template, given: dict[str, tuple[Any, Span]], *,
         else:
             value, span = p.default, p.span
         declared = p.type or _type_of_default(p, scope)
-        scope.values[p.name] = coerce(value, declared, f"parameter `{p.name}`", span) if declared else value
+        scope.values[p.name] = (coerce(value, declared, f"parameter `{p.name}`", span, scope.values, p.name)
+                                if declared else value)
     return scope
+
+
+def bound_values(template: Template, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameter values a `-D` check of a range such as `min_level..7` reads: overrides, else
+    defaults evaluated in order. One that cannot be evaluated is left out (elaboration says why)."""
+    scope = Scope()
+    for p in template.params:
+        if p.name in overrides:
+            scope.values[p.name] = overrides[p.name]
+        elif isinstance(p.default, (ast.Lit, ast.Var, ast.Call, ast.Index, ast.BinOp, ast.Neg)):
+            try:
+                scope.values[p.name] = evaluate(p.default, scope, symbols=True)
+            except ArchError:
+                pass
+        elif p.default is not REQUIRED:
+            scope.values[p.name] = p.default
+    return scope.values
 
 
 def param_type(p: ParamInfo) -> str | None:

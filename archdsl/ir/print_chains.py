@@ -1,20 +1,25 @@
-"""The IR printer's chains: one statement's nodes back to its stages and `repeat`s.
+"""The IR printer's chains: one statement's nodes back to the AST of its stages and `repeat`s.
 
-A statement's nodes are printed as one chain (`stem = conv 7x7 /2 64 -> bn -> act swish ->
-maxpool 3x3 /2`), with `repeat N (...)` wherever the elaborator's iteration tags show one
-(`tower.0.conv`); each stage is spelled by its op's definition (`archdsl.ops.base.spell`).
-`archdsl.ir.printer` puts the chains into statements, sections and blocks.
+A statement's nodes become one chain (`stem = conv 7x7 /2 64 -> bn -> act swish ->
+maxpool 3x3 /2`), with `repeat N (...)` wherever their origins' `iteration`s show one; each
+stage's arguments are the ones its op's definition spells (`archdsl.ops.base.spelled_args`). The
+chain is then named as the elaborator will name it (`archdsl.ir.naming`) and must give the nodes'
+own names and share groups, or the graph is refused. `archdsl.ir.printer` puts the chains into statements, sections
+and blocks; `archdsl.syntax.printer` writes the text.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import Any
 
 from archdsl.ir import nodes as n
+from archdsl.ir.naming import share_group, stage_name
 from archdsl.ir.ops import spelled_op
-from archdsl.ops.base import spell
+from archdsl.ops.base import bare_word, spelled_args
 from archdsl.ops.registry import get_op
+from archdsl.syntax import ast
+from archdsl.syntax.synth import SPAN, chain, stage, value_expr
 
 
 def combines(op: str) -> bool:
@@ -34,24 +39,24 @@ class Unprintable(ValueError):
 
 # ---- values and stages -----------------------------------------------------------------------
 
-def number(x: int | float | bool) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        return str(x) if x >= 0 else f"({x})"
-    if not math.isfinite(x):
-        raise Unprintable(f"value {x} is not finite")
-    text = repr(float(x))
-    return text if x >= 0 else f"({text})"
+def value(x: Any) -> ast.Expr:
+    try:
+        return value_expr(x)
+    except ValueError as exc:
+        raise Unprintable(str(exc)) from None
 
 
-def _str(s: str) -> str:
-    if any(c in s for c in '"\\\n'):
-        raise Unprintable(f"string {s!r} cannot be printed")
-    return f'"{s}"'
+def _arg(kind: str, name: str | None, x: Any) -> ast.Arg:
+    if kind in ("kernel", "stride"):
+        return ast.Arg(kind, value(x), SPAN)
+    if kind == "flag":
+        return ast.Arg("pos", ast.Var(str(name), SPAN), SPAN)
+    if kind == "pos":
+        return ast.Arg("pos", ast.Var(x, SPAN) if bare_word(x) else value(x), SPAN)
+    return ast.Arg("kw", value(x), SPAN, name)
 
 
-def _stage(node: n.Node, share: str | None) -> str:
+def _stage(node: n.Node, share: str | None) -> ast.Stage:
     """One op with its arguments written out (defaults omitted), in `conv 3x3 /2 64` form, as the
     op's signature spells them."""
     op = get_op(node.op)
@@ -62,11 +67,11 @@ def _stage(node: n.Node, share: str | None) -> str:
     # A bare `bn` would take the `defaults bn(...)` this printer writes for blocks: spell it out.
     explicit = node.op == "bn" and node.attrs != n.BatchNormAttrs()
     try:
-        args = spell(op, node.attrs, explicit=explicit)
+        args = [_arg(*a) for a in spelled_args(op, node.attrs, explicit=explicit)]
     except ValueError as exc:
         raise Unprintable(f"`{node.name}`: {exc}") from None
-    args += [f"share={_str(share)}"] if share is not None else []
-    return " ".join([node.op] + args)
+    args += [ast.Arg("kw", value(share), SPAN, "share")] if share is not None else []
+    return stage(node.op, *args)
 
 
 def defaults_of(node: n.Node) -> tuple[str, n.BatchNormAttrs] | None:
@@ -86,26 +91,20 @@ class _Repeat:
     body: list  # of n.Node (a template position) or _Repeat
 
 
-def _tag_path(name: str, base: str) -> tuple[int, ...]:
-    if not name.startswith(base + "."):
-        raise Unprintable(f"`{name}` is not named after its statement `{base}`")
-    parts = name[len(base) + 1:].split(".")
-    if not all(p.isdigit() for p in parts[:-1]):
-        raise Unprintable(f"`{name}`: cannot tell the statement's op names from it")
-    return tuple(int(p) for p in parts[:-1])
+Iteration = tuple[int, ...]
 
 
-def _nest(seq: list[tuple[tuple[int, ...], n.Node]]) -> list:
-    """(tag path, node) in chain order -> stages and repeats (iteration 0 is the template)."""
+def _nest(seq: list[tuple[Iteration, n.Node]]) -> list:
+    """(iteration, node) in chain order -> stages and repeats (iteration 0 is the template)."""
     items: list = []
     i = 0
     while i < len(seq):
-        tp, node = seq[i]
-        if not tp:
+        it, node = seq[i]
+        if not it:
             items.append(node)
             i += 1
             continue
-        if tp[0] != 0:
+        if it[0] != 0:
             raise Unprintable(f"`{node.name}`: a repeat must start at iteration 0")
         iterations: list[list] = [[]]
         while i < len(seq) and seq[i][0] and seq[i][0][0] in (len(iterations) - 1, len(iterations)):
@@ -117,83 +116,65 @@ def _nest(seq: list[tuple[tuple[int, ...], n.Node]]) -> list:
     return items
 
 
-def _unroll(items: list, tag: str = "") -> list[tuple[n.Node, str]]:
-    out: list[tuple[n.Node, str]] = []
+def _unroll(items: list, iteration: Iteration = ()) -> list[tuple[n.Node, Iteration]]:
+    out: list[tuple[n.Node, Iteration]] = []
     for item in items:
         if isinstance(item, _Repeat):
             for i in range(item.count):
-                out += _unroll(item.body, f"{tag}{i}.")
+                out += _unroll(item.body, iteration + (i,))
         else:
-            out.append((item, tag))
+            out.append((item, iteration))
     return out
 
 
-def _local_share(node: n.Node, prefix: str, tag: str) -> str | None:
-    """The `share=` text that elaborates to `node.share` at this repeat tag (the elaborator appends
-    `.i` per iteration and prefixes the template instance)."""
+def _local_share(node: n.Node, prefix: str, iteration: Iteration) -> str | None:
+    """The `share=` text that elaborates to `node.share` here. A share group is a label with no
+    typed origin, so the written name is what is left of it once the elaborator's prefix and
+    iteration suffix are taken off, checked by building the group again."""
     if node.share is None:
         return None
-    suffix = "." + tag.rstrip(".") if tag else ""
-    if not node.share.startswith(prefix) or not node.share.endswith(suffix) or \
-            len(node.share) <= len(prefix) + len(suffix):
-        raise Unprintable(f"`{node.name}`: share group `{node.share}` does not fit its name")
-    return node.share[len(prefix):len(node.share) - len(suffix)]
+    empty = share_group(prefix, "", iteration)
+    head, tail = empty[:len(prefix)], empty[len(prefix):]
+    local = node.share[len(head):len(node.share) - len(tail)]
+    if not local or share_group(prefix, local, iteration) != node.share:
+        raise Unprintable(f"`{node.name}`: share group `{node.share}` is not one a `share=` writes here")
+    return local
 
 
-def _elaborated_names(items: list, base: str) -> list[tuple[str, n.Node, str]]:
-    """What the elaborator names the unrolled chain: (name, template node, tag)."""
-    flat = _unroll(items)
-    used: set[str] = set()
-    out = []
-    for i, (node, tag) in enumerate(flat):
-        if i == len(flat) - 1:
-            out.append((base, node, tag))
-            continue
-        name, k = f"{base}.{tag}{node.op}", 1
-        candidate = name
-        while candidate in used:
-            k += 1
-            candidate = f"{name}_{k}"
-        used.add(candidate)
-        out.append((candidate, node, tag))
-    return out
-
-
-def _render(items: list, prefix: str, tag: str = "") -> list[str]:
-    out = []
+def _render(items: list, prefix: str, iteration: Iteration = ()) -> list[ast.Stage | ast.Repeat]:
+    out: list[ast.Stage | ast.Repeat] = []
     for item in items:
         if isinstance(item, _Repeat):
-            out.append(f"repeat {item.count} ({' -> '.join(_render(item.body, prefix, tag + '0.'))})")
+            out.append(ast.Repeat(value(item.count), chain(_render(item.body, prefix, iteration + (0,))), SPAN))
         else:
-            out.append(_stage(item, _local_share(item, prefix, tag)))
+            out.append(_stage(item, _local_share(item, prefix, iteration)))
     return out
 
 
-def chain_text(nodes: list[n.Node], base: str, prefix: str) -> list[str]:
-    """The stages (and repeats) of a chain whose nodes are `nodes` and whose full base is `base`."""
-    if nodes[-1].name != base:
-        raise Unprintable(f"statement `{base}` does not end in a node of that name")
-    seq = [(_tag_path(x.name, base), x) for x in nodes[:-1]]
-    prev = seq[-1][0] if seq else ()
-    for depth in range(len(prev), -1, -1):  # the last node's tag is not in its name: try each
-        try:
-            items = _nest(seq + [(prev[:depth], nodes[-1])])
-            if _matches(items, nodes, base, prefix):
-                return _render(items, prefix)
-        except Unprintable:
-            continue
-    raise Unprintable(f"statement `{base}`: its node names do not follow a chain or repeat")
+def chain_stages(nodes: list[n.Node], target: str, prefix: str) -> list[ast.Stage | ast.Repeat]:
+    """The stages (and repeats) of statement `target`'s chain, whose nodes are `nodes` (in a
+    template instance whose names start with `prefix`)."""
+    seq = []
+    for x in nodes:
+        if x.origin is None:
+            raise Unprintable(f"`{x.name}` has no provenance (Node.origin)")
+        seq.append((x.origin.iteration, x))
+    items = _nest(seq)
+    _check_names(items, nodes, target, prefix)
+    return _render(items, prefix)
 
 
-def _matches(items: list, nodes: list[n.Node], base: str, prefix: str) -> bool:
-    named = _elaborated_names(items, base)
-    if len(named) != len(nodes):
-        return False
-    for (name, template, tag), actual in zip(named, nodes):
+def _check_names(items: list, nodes: list[n.Node], target: str, prefix: str) -> None:
+    """That the chain elaborates to these very nodes: the elaborator's names and share groups,
+    and each repeated stage equal to its iteration-0 template."""
+    flat = _unroll(items)
+    if len(flat) != len(nodes):
+        raise Unprintable(f"statement `{prefix}{target}`: its iterations do not form whole repeats")
+    used: set[str] = set()
+    for i, ((template, iteration), actual) in enumerate(zip(flat, nodes)):
+        name = prefix + (target if i == len(flat) - 1 else stage_name(target, iteration, template.op, used))
         if name != actual.name:
-            return False
-        if _stage(template, _local_share(actual, prefix, tag)) != _stage(actual, _local_share(actual, prefix, tag)):
-            return False
-        if template.share is None and actual.share is not None or template.share is not None and actual.share is None:
-            return False
-    return True
+            raise Unprintable(f"`{actual.name}`: the text would name it `{name}`")
+        share = _local_share(actual, prefix, iteration)
+        if (template.share is None) != (actual.share is None) or _stage(template, share) != _stage(actual, share):
+            raise Unprintable(f"`{actual.name}` differs from the first iteration of its `repeat`")

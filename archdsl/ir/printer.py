@@ -1,7 +1,9 @@
-"""The IR printer: an `ArchGraph` -> `.arch` text that elaborates back to an equal graph.
+"""The IR printer: an `ArchGraph` -> the AST of `.arch` text that elaborates back to an equal graph.
 
-`format_arch(graph)` (and `Arch.to_text()`) print from the IR, not the AST, so it works for graphs
-made by the NAS builder too. "Equal" is checked by `archdsl.ir.equality.graph_differences` and means: the same
+`unelaborate(graph)` makes the AST; `format_arch(graph)` (and `Arch.to_text()`) hand it to the one
+AST printer (`archdsl.syntax.printer`, the engine of `archdsl fmt`), so printed IR is already
+formatted. It prints from the IR, not from a source AST, so it works for graphs made by the NAS
+builder too. "Equal" is checked by `archdsl.ir.equality.graph_differences` and means: the same
 arch name; the same nodes in the same order, each with the same name, op, level, attributes,
 statement group and weight-sharing group (spans differ: they point into the new text); the same
 edges with the same input positions and orphan marks; the same outputs; the same fuse sections
@@ -9,17 +11,16 @@ edges with the same input positions and orphan marks; the same outputs; the same
 Not kept: the parameter values the original was elaborated with (`graph.params`; the printed
 arch has no parameters, every value is written out) and comments.
 
-Names are reproduced exactly by re-expressing the statements that made them. The `group` of a
-node names its statement; nodes of one group are printed as one chain (`stem = conv 7x7 /2 64 ->
-bn -> act -> maxpool 3x3 /2`, with `repeat N (...)` wherever names carry iteration tags such as
-`tower.0.conv`), or, for fuse lines, as one line of a `fuse` section whose header gives the rule,
-the combine chain, `merge orphans` and the stochastic-depth rate. Orphan edges are never printed:
-the section's `merge orphans` clause adds them again. A name prefix such as `head.` (a template
-instance) becomes a generated `block` called once as `head = _head() <- ...`; it takes the nodes
-it reads from outside as inputs and returns a record of what the outside reads from it. Blocks
-and resamples take their activation and batch norm from `defaults`, so the printer emits a
-`defaults act(..), bn(..)` line wherever those change. A graph whose names do not follow the
-elaborator's scheme (e.g. hand-built with arbitrary dotted names) raises `ValueError`.
+Statements are rebuilt from each node's typed provenance (`Node.origin`), never from its name:
+nodes with one (scope, statement) are one chain (`stem = conv 7x7 /2 64 -> bn -> act -> maxpool
+3x3 /2`, with `repeat N (...)` where their `iteration`s show one), or, for fuse lines, one line
+of a `fuse` section (`archdsl.ir.print_fuse`). A template instance (a `scope`) becomes a generated
+`block` called once as `head = _head <- ...`; it takes the nodes it reads from outside as inputs
+and returns a record of what the outside reads from it. Blocks and resamples take their
+activation and batch norm from `defaults`, so the printer emits a `defaults act(..), bn(..)` line
+wherever those change. The text must elaborate to the same names, so each chain is named as the
+elaborator names it (`archdsl.ir.naming`) and compared; a graph without provenance, or whose
+names differ from that (hand-built in Python), raises `Unprintable` (a `ValueError`).
 """
 
 from __future__ import annotations
@@ -27,82 +28,122 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from archdsl.diagnostics import Span
 from archdsl.ir import nodes as n
-from archdsl.ir.graph import ArchGraph, FuseSection
+from archdsl.ir.graph import ArchGraph
+from archdsl.ir.naming import scope_prefix
 from archdsl.ir.orphans import check_printable
-from archdsl.ir.print_chains import Unprintable, chain_text, combines, defaults_of, is_block, number
+from archdsl.ir.print_chains import Unprintable, chain_stages, defaults_of, value
 from archdsl.ops.base import Shape
-from archdsl.ops.registry import get_op
+from archdsl.syntax import ast, synth
+from archdsl.syntax.synth import SPAN
 
-INDENT = "  "
+HEADER = "# Printed from the IR by archdsl (Arch.to_text)."
+
+Path = tuple[str, ...]  # a template instance path, outermost first (`Origin.scope`)
+Key = tuple[Path, str]  # a statement: (scope, target as written)
 
 
 # ---- statements and scopes ---------------------------------------------------------------------
 
 @dataclass
 class _Stmt:
-    group: str
+    scope: Path
+    target: str  # as written: `b3`, `endpoint[3]`
     nodes: list[n.Node]
     section: int | None = None  # index into graph.sections for a fuse line
+
+    @property
+    def group(self) -> str:
+        """The statement's full name (what the elaborator names its last node)."""
+        return scope_prefix(self.scope) + self.target
 
 
 @dataclass
 class _Scope:
-    prefix: str
+    path: Path
     items: list = field(default_factory=list)  # _Stmt, _Scope or ("section", index)
     inputs: list[str] = field(default_factory=list)   # outside nodes it reads, in first-use order
-    exports: dict[str, str] = field(default_factory=dict)  # what outside reads -> record field
+    exports: dict[tuple, str] = field(default_factory=dict)  # what outside reads -> record field
     block: str = ""
-    text: str = ""
+    body: list = field(default_factory=list)  # AST statements; `_Call` where a child is called
 
     @property
     def base(self) -> str:
-        return self.prefix[:-1].rsplit(".", 1)[-1] if "." in self.prefix[:-1] else self.prefix[:-1]
+        return self.path[-1]
+
+    @property
+    def prefix(self) -> str:
+        return scope_prefix(self.path)
+
+    def holds(self, home: Path) -> bool:
+        """Whether `home` is this scope or inside it."""
+        return home[:len(self.path)] == self.path
 
 
-def _split(group: str) -> tuple[str, str]:
-    """'head.classnet[3]' -> ('head.', 'classnet[3]')."""
-    cut = group.rfind(".")
-    return group[:cut + 1], group[cut + 1:]
+@dataclass
+class _Call:
+    """Where a child instance's call goes, filled in once the child's inputs are known."""
+
+    scope: _Scope
+
+
+def origin(node: n.Node) -> n.Origin:
+    if node.origin is None:
+        raise Unprintable(f"`{node.name}` has no provenance (Node.origin): it was built in Python, "
+                          "so the statement that makes it is unknown")
+    return node.origin
+
+
+def _family(target: str) -> str | None:
+    """The family a target belongs to (`p` of `p[3]`), None for a plain name."""
+    parts = synth.split_target(target)
+    return parts[0] if parts is not None and parts[1] is not None else None
 
 
 class _Printer:
     def __init__(self, graph: ArchGraph):
         self.g = graph
-        self.root = _Scope("")
-        self.scopes: dict[str, _Scope] = {"": self.root}
-        self.stmt_of: dict[str, _Stmt] = {}   # statement group -> statement
-        self.line_section: dict[str, int] = {}
+        self.root = _Scope(())
+        self.scopes: dict[Path, _Scope] = {(): self.root}
+        self.stmt_of: dict[Key, _Stmt] = {}
+        self.line_section: dict[Key, int] = {}
         for k, section in enumerate(graph.sections):
             for line in section.lines:
                 if line.node in graph:
-                    self.line_section[graph.node(line.node).group] = k
-        # `<line>.merge`: the add the merge-orphans pass puts after a non-add combine; it is made
-        # again from the section's `merge orphans` clause, so it is not printed.
+                    self.line_section[self.key(line.node)] = k
+        # The add the merge-orphans pass puts after a non-add combine: it is made again from the
+        # section's `merge orphans` clause, so it is not printed.
         self.merges = {x.name: self.g.inputs(x.name)[0] for x in graph.nodes() if _is_merge(graph, x)}
         self._collect()
 
-    def _scope(self, prefix: str) -> _Scope:
-        if prefix not in self.scopes:
-            parent = self._scope(_split(prefix[:-1])[0])
-            self.scopes[prefix] = scope = _Scope(prefix)
+    def key(self, name: str) -> Key:
+        o = origin(self.g.node(name))
+        return o.scope, o.statement
+
+    def _scope(self, path: Path) -> _Scope:
+        if path not in self.scopes:
+            if synth.split_target(path[-1]) is None:
+                raise Unprintable(f"template instance `{'.'.join(path)}` cannot be written as a target")
+            parent = self._scope(path[:-1])
+            self.scopes[path] = scope = _Scope(path)
             parent.items.append(scope)
-        return self.scopes[prefix]
+        return self.scopes[path]
 
     def _collect(self) -> None:
         placed: set[int] = set()
         for node in self.g.nodes():
             if node.name in self.merges:
                 continue
-            stmt = self.stmt_of.get(node.group)
+            key = self.key(node.name)
+            stmt = self.stmt_of.get(key)
             if stmt is not None:
                 stmt.nodes.append(node)
                 continue
-            prefix, base = _split(node.group)
-            if not base or not _is_target(base):
-                raise Unprintable(f"`{node.name}`: statement name `{node.group}` cannot be written")
-            scope = self._scope(prefix)
-            stmt = self.stmt_of[node.group] = _Stmt(node.group, [node], self.line_section.get(node.group))
+            if synth.split_target(key[1]) is None:
+                raise Unprintable(f"`{node.name}`: statement `{key[1]}` cannot be written as a target")
+            scope = self._scope(key[0])
+            stmt = self.stmt_of[key] = _Stmt(key[0], key[1], [node], self.line_section.get(key))
             if stmt.section is None:
                 scope.items.append(stmt)
             elif stmt.section not in placed:
@@ -119,41 +160,38 @@ class _Printer:
                 raise Unprintable(f"`{node.name}` does not read `{prev.name}` alone: not a chain")
 
     # ---- references between scopes
-    def scope_of(self, name: str) -> str:
-        return _split(self.g.node(name).group)[0]
+    def scope_of(self, name: str) -> Path:
+        return origin(self.g.node(name)).scope
 
-    def ref(self, scope: _Scope, name: str) -> str:
+    def ref(self, scope: _Scope, name: str) -> ast.Ref:
         """How code in `scope` names node `name` (a statement's result)."""
-        node = self.g.node(name)
-        if node.name != node.group:
+        o = origin(self.g.node(name))
+        if o.role not in ("result", "input"):
             raise Unprintable(f"`{name}` is read outside its statement, which `.arch` text cannot say")
-        home = self.scope_of(name)
-        if not home.startswith(scope.prefix):
+        if not scope.holds(o.scope):
             if name not in scope.inputs:
                 scope.inputs.append(name)
-            return f"_in{scope.inputs.index(name)}"
-        if home == scope.prefix:
-            return _split(name)[1]
-        return self._through_child(scope, home, name, "node")
+            return synth.ref(f"_in{scope.inputs.index(name)}")
+        if o.scope == scope.path:
+            return synth.ref(o.statement)
+        return self._through_child(scope, o.scope, ("node", name))
 
-    def _through_child(self, scope: _Scope, home: str, key: str, kind: str) -> str:
-        child_prefix = scope.prefix + home[len(scope.prefix):].split(".", 1)[0] + "."
-        child = self.scopes[child_prefix]
+    def _through_child(self, scope: _Scope, home: Path, key: tuple) -> ast.Ref:
+        child = self.scopes[home[:len(scope.path) + 1]]
         fields = child.exports
-        ckey = f"{kind}:{key}"
-        if ckey not in fields:
-            fields[ckey] = f"_out{len(fields)}"
-        return f"{child.base}.{fields[ckey]}"
+        if key not in fields:
+            fields[key] = f"_out{len(fields)}"
+        return synth.ref(child.base, fields[key])
 
-    def _empty_family(self, scope: _Scope) -> str:
+    def _empty_family(self, scope: _Scope) -> ast.Ref:
         """An empty family: `outputs` of a scope where no line is marked `output`."""
-        marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.prefix
+        marked_here = any(line.output and line.node in self.g and self.scope_of(line.node) == scope.path
                           for s in self.g.sections for line in s.lines)
         if marked_here:
             raise Unprintable("an empty family in a scope with `output` lines")
-        return "outputs"
+        return synth.ref("outputs")
 
-    def family(self, scope: _Scope, subtree: dict) -> str:
+    def family(self, scope: _Scope, subtree: dict) -> ast.Ref:
         """A ref in `scope` to a family whose entries are exactly `subtree` ({'3': node, ...})."""
         leaves = list(subtree.values())
         if not all(isinstance(v, str) for v in leaves):
@@ -162,30 +200,29 @@ class _Printer:
             return self._empty_family(scope)
         marked = self._marked_outputs(subtree)
         if marked is not None:
-            if not marked.startswith(scope.prefix):
+            if not scope.holds(marked):
                 raise Unprintable("a template reads `outputs` from outside")
-            if marked == scope.prefix:
-                return "outputs"
-            return self._through_child(scope, marked, marked + "outputs", "family")
-        groups = {_split(self.g.node(v).group) for v in leaves}
-        names = {b.split("[")[0] for _, b in groups}
-        homes = {p for p, _ in groups}
-        if len(names) != 1 or len(homes) != 1 or any(self.g.node(v).group != v for v in leaves):
+            if marked == scope.path:
+                return synth.ref("outputs")
+            return self._through_child(scope, marked, ("family", marked, "outputs"))
+        origins = [origin(self.g.node(v)) for v in leaves]
+        names = {_family(o.statement) for o in origins}
+        homes = {o.scope for o in origins}
+        if len(names) != 1 or None in names or len(homes) != 1 or any(o.role != "result" for o in origins):
             raise Unprintable(f"outputs {subtree} are not one family")
-        home, fam = homes.pop(), names.pop()
-        for key, v in subtree.items():
-            if _split(v)[1] != f"{fam}[{key}]":
-                raise Unprintable(f"outputs {subtree} are not one family")
-        members = [s for s in self.stmt_of if _split(s)[0] == home and _split(s)[1].startswith(fam + "[")]
+        home, fam = homes.pop(), str(names.pop())
+        if any(o.statement != f"{fam}[{key}]" for key, o in zip(subtree, origins)):
+            raise Unprintable(f"outputs {subtree} are not one family")
+        members = [k for k in self.stmt_of if k[0] == home and _family(k[1]) == fam]
         if len(members) != len(leaves):
             raise Unprintable(f"family `{fam}` has entries that are not outputs")
-        if not home.startswith(scope.prefix):
+        if not scope.holds(home):
             raise Unprintable("a template reads a whole family from outside")
-        if home == scope.prefix:
-            return fam
-        return self._through_child(scope, home, home + fam, "family")
+        if home == scope.path:
+            return synth.ref(fam)
+        return self._through_child(scope, home, ("family", home, fam))
 
-    def _marked_outputs(self, subtree: dict) -> str | None:
+    def _marked_outputs(self, subtree: dict) -> Path | None:
         """The scope whose `output`-marked fuse lines are exactly `subtree` (its `outputs`), if any."""
         marked = {line.node for s in self.g.sections for line in s.lines if line.output and line.node in self.g}
         homes = {self.scope_of(v) for v in subtree.values()}
@@ -194,20 +231,25 @@ class _Printer:
         home = homes.pop()
         return home if {v for v in marked if self.scope_of(v) == home} == set(subtree.values()) else None
 
-    def returned(self, scope: _Scope, value, top: bool) -> str:
+    def returned(self, scope: _Scope, value: str | dict, top: bool) -> ast.Ref | tuple[tuple[str, ast.Ref], ...]:
         if isinstance(value, str):
             return self.ref(scope, value)
         if all(k.isdigit() for k in value):
             return self.family(scope, value)
         if not top:
             raise Unprintable("outputs nest records more than one deep")
-        return "{" + ", ".join(f"{k}: {self.returned(scope, v, False)}" for k, v in value.items()) + "}"
+        fields = []
+        for k, v in value.items():
+            r = self.returned(scope, v, False)
+            assert isinstance(r, ast.Ref)
+            fields.append((k, r))
+        return tuple(fields)
 
-    # ---- printing
-    def print(self) -> str:
+    # ---- the AST
+    def file(self) -> tuple[ast.ArchDef, ...]:
         self._name_blocks()
         for scope in self.scopes.values():  # statements first: they decide inputs and exports
-            scope.text = self.body(scope, 1)
+            scope.body = self.body(scope)
         self._calls(self.root)
         outputs = self.g.outputs
         if list(outputs) == ["output"] and isinstance(outputs["output"], str):
@@ -217,16 +259,15 @@ class _Printer:
         if self.root.inputs:
             raise Unprintable(f"`{self.root.inputs[0]}` is not defined by any statement")
         blocks = [self.child_block(s) for s in self._top_down() if s is not self.root]
-        head = "# Printed from the IR by archdsl (Arch.to_text).\n"
-        return head + "".join(b + "\n" for b in reversed(blocks)) + \
-            f"arch {self.g.name}() {{\n{self.root.text}{INDENT}return {ret}\n}}\n"
+        arch = _def("arch", self.g.name, [*self.root.body, ast.Return(ret, SPAN)])
+        return synth.relined([*reversed(blocks), arch], first_line=2)  # line 1: the header comment
 
     def _name_blocks(self) -> None:
         taken: set[str] = set()
         for scope in self.scopes.values():
             if scope is self.root:
                 continue
-            name = "_" + "".join(c if c.isalnum() else "_" for c in scope.prefix[:-1])
+            name = "_" + "".join(c if c.isalnum() else "_" for c in ".".join(scope.path))
             while name in taken:
                 name += "_"
             taken.add(name)
@@ -244,154 +285,97 @@ class _Printer:
         """Fill in the calls of `scope`'s children, deepest first (a call may add inputs to `scope`)."""
         for child in (x for x in scope.items if isinstance(x, _Scope)):
             self._calls(child)
-            ins = ", ".join(self.ref(scope, x) for x in child.inputs)
-            call = f"{child.base} = {child.block}()" + (f" <- {ins}" if ins else "")
-            scope.text = scope.text.replace(f"{{call:{child.prefix}}}", call, 1)
+            ins = tuple(self.ref(scope, x) for x in child.inputs)
+            call = ast.NodeStmt(synth.target(child.base), synth.chain([synth.stage(child.block)]), None, ins,
+                                False, SPAN)
+            at = next(i for i, x in enumerate(scope.body) if isinstance(x, _Call) and x.scope is child)
+            scope.body[at] = call
 
-    def body(self, scope: _Scope, depth: int) -> str:
-        """A scope's statements; a child instance's call is a placeholder until `_calls`."""
+    def body(self, scope: _Scope) -> list:
+        """A scope's statements; a child instance's call is a `_Call` until `_calls`."""
+        from archdsl.ir.print_fuse import fuse_section
+
         ctx: list = [None]  # the current (activation, bn) defaults
-        lines: list[str] = []
-        pad = INDENT * depth
+        out: list = []
         for item in scope.items:
             if isinstance(item, _Scope):
-                lines.append(f"{pad}{{call:{item.prefix}}}")
+                out.append(_Call(item))
             elif isinstance(item, _Stmt):
-                lines += self._defaults(pad, ctx, item.nodes)
-                lines.append(pad + self.statement(scope, item))
+                out += self.defaults(ctx, item.nodes)
+                out.append(self.statement(scope, item))
             else:
-                lines += self.section(scope, item[1], pad, ctx)
-        return "".join(line + "\n" for line in lines)
+                out += fuse_section(self, scope, item[1], ctx)
+        return out
 
-    def child_block(self, scope: _Scope) -> str:
+    def child_block(self, scope: _Scope) -> ast.ArchDef:
         fields = []
         for key, fname in list(scope.exports.items()):
-            kind, target = key.split(":", 1)
-            value = self.ref(scope, target) if kind == "node" else self._family_ref(scope, target)
-            fields.append(f"{fname}: {value}")
+            fields.append((fname, self.ref(scope, key[1]) if key[0] == "node" else self._family_ref(scope, key)))
         if not fields:
-            raise Unprintable(f"nothing outside reads template instance `{scope.prefix[:-1]}`")
-        inputs = "".join(f"{INDENT}input _in{i}\n" for i in range(len(scope.inputs)))
-        return f"block {scope.block}() {{\n{inputs}{scope.text}{INDENT}return {{{', '.join(fields)}}}\n}}\n"
+            raise Unprintable(f"nothing outside reads template instance `{'.'.join(scope.path)}`")
+        inputs = [ast.Input(f"_in{i}", None, SPAN) for i in range(len(scope.inputs))]
+        return _def("block", scope.block, [*inputs, *scope.body, ast.Return(tuple(fields), SPAN)])
 
-    def _family_ref(self, scope: _Scope, full: str) -> str:
-        home, fam = _split(full)
-        return fam if home == scope.prefix else self._through_child(scope, home, full, "family")
+    def _family_ref(self, scope: _Scope, key: tuple) -> ast.Ref:
+        _, home, fam = key
+        return synth.ref(fam) if home == scope.path else self._through_child(scope, home, key)
 
-    def _defaults(self, pad: str, ctx: list, nodes: list[n.Node]) -> list[str]:
+    def defaults(self, ctx: list, nodes: list[n.Node]) -> list[ast.Defaults]:
+        """The `defaults act(..), bn(..)` line the blocks and resamples of `nodes` need, if the
+        current one (`ctx[0]`) is not it."""
         needed = {c for c in map(defaults_of, nodes) if c is not None}
         if len(needed) > 1:
             raise Unprintable(f"`{nodes[-1].group}` mixes activations or batch norms in blocks and resamples")
         if not needed or ctx[0] in needed:
             return []
         ctx[0] = act, bn = needed.pop()
-        return [f"{pad}defaults act({act}), bn(momentum={number(bn.momentum)}, epsilon={number(bn.epsilon)}, "
-                f"sync={number(bn.sync)})"]
+        bn_args = [ast.Arg("kw", value(v), SPAN, k)
+                   for k, v in (("momentum", bn.momentum), ("epsilon", bn.epsilon), ("sync", bn.sync))]
+        act_arg = ast.Arg("pos", ast.Var(act, SPAN), SPAN)
+        return [ast.Defaults((synth.stage("act", act_arg), synth.stage("bn", *bn_args)), SPAN)]
 
-    def statement(self, scope: _Scope, stmt: _Stmt) -> str:
+    def statement(self, scope: _Scope, stmt: _Stmt) -> ast.Stmt:
         first = stmt.nodes[0]
-        base = _split(stmt.group)[1]
-        if first.op == "input":
+        base = stmt.target
+        if origin(first).role == "input":
             a = first.attrs
             if len(stmt.nodes) != 1 or scope is not self.root:
                 raise Unprintable(f"input `{first.name}` inside a template instance")
-            return f"input {base}: [{a.height}, {a.width}, {a.channels}]"
+            return ast.Input(base, (value(a.height), value(a.width), value(a.channels)), SPAN)
         ins = self.inputs(first.name)
         self.check_chain(stmt.nodes)
-        stages = chain_text(stmt.nodes, stmt.group, scope.prefix)
-        tail = f" <- {', '.join(self.ref(scope, x) for x in ins)}" if ins else ""
-        return f"{base} = {' -> '.join(stages)}{tail}" + (" optional" if stmt.group in self.g.optional else "")
-
-    def section(self, scope: _Scope, k: int, pad: str, ctx: list) -> list[str]:
-        sec: FuseSection = self.g.sections[k]
-        stmts = [self.stmt_of[self.g.node(line.node).group] for line in sec.lines if line.node in self.g]
-        outputs = {line.node: line.output for line in sec.lines}
-        lines, heads, rows = [], [], []
-        rule_args: set = set()
-        for stmt in stmts:
-            resamples = [x for x in stmt.nodes if get_op(x.op).resampler]
-            rest = stmt.nodes[len(resamples):]
-            if [x.name for x in resamples] != [f"{stmt.group}.in{i}" for i in range(len(resamples))] or not rest:
-                raise Unprintable(f"fuse line `{stmt.group}` is not resamples then a chain")
-            a = resamples[0].attrs
-            rule_args.add((a.rule, a.alpha if a.rule == "alpha" else a.channels if a.rule == "nasfpn" else None))
-            stages = chain_text(rest, stmt.group, scope.prefix)
-            self.check_chain(rest)
-            if self.inputs(rest[0].name) != tuple(x.name for x in resamples):
-                raise Unprintable(f"fuse line `{stmt.group}`: its combine does not read its resamples")
-            block_at = next((i for i, x in enumerate(rest) if is_block(x.op)), len(rest))
-            sized_by_block = sec.rule != "nasfpn"  # alpha, sepconv: the line's block sets the width
-            head = stages[:block_at] if sized_by_block and len(resamples) > 1 else []
-            if len(stages) != len(rest) and sized_by_block:
-                raise Unprintable(f"fuse line `{stmt.group}`: a repeat in a resample-alpha line")
-            heads.append(head)
-            parents = [self.ref(scope, self.inputs(r.name)[0]) for r in resamples]
-            rows.append((stmt, stages, parents, outputs[stmt.nodes[-1].name]))
-        if len(rule_args) != 1:
-            raise Unprintable("a fuse section mixes resampling rules")
-        rule, arg = rule_args.pop()
-        combine = next((h for h, (_, _, ps, _) in zip(heads, rows) if len(ps) > 1), [])
-        clauses = [f"resample {rule}" + (f"({number(arg)})" if arg is not None else "")]
-        if combine:
-            clauses.append(f"combine {' -> '.join(combine)}")
-        if sec.merge_orphans:
-            seeds = getattr(sec, "seeds", ())
-            clauses.append("merge orphans" + (" from " + ", ".join(self.ref(scope, x) for x in seeds) if seeds else ""))
-        drop = _drop_rate([s for s, *_ in rows])
-        if drop:
-            clauses.append(f"stochastic_depth {number(drop)}")
-        lines.append(f"{pad}fuse {', '.join(clauses)} {{")
-        for (stmt, stages, parents, output), head in zip(rows, heads):
-            if len(parents) == 1 or head != combine:  # one parent: no combine; or its own combine op
-                if len(parents) > 1 and not (len(head) <= 1 and combines(stmt.nodes[len(parents)].op)):
-                    raise Unprintable(f"fuse line `{stmt.group}` combines unlike its section")
-                own = stages
-            else:
-                own = stages[len(combine):]
-            lines += self._defaults(pad + INDENT, ctx, stmt.nodes)
-            level = stmt.nodes[-1].level
-            lines.append(f"{pad}{INDENT}{_split(stmt.group)[1]} = {' -> '.join(own)} at L{level} "
-                         f"<- {', '.join(parents)}" + (" output" if output else "")
-                         + (" optional" if stmt.group in self.g.optional else ""))
-        lines.append(f"{pad}}}")
-        return lines
+        stages = chain_stages(stmt.nodes, stmt.target, scope.prefix)
+        return ast.NodeStmt(synth.target(base), synth.chain(stages), None, tuple(self.ref(scope, x) for x in ins),
+                            False, SPAN, optional=stmt.group in self.g.optional)
 
 
-def _drop_rate(stmts: list[_Stmt]) -> float:
-    """The `stochastic_depth r` that gives each line's first block its drop rate (r * i / n)."""
-    firsts = [next((x for x in s.nodes if is_block(x.op)), None) for s in stmts]
-    rates = [x.attrs.drop_rate for x in firsts if x is not None]
-    total = len(rates)
-    if not any(rates):
-        return 0.0
-    for i, rate in enumerate(rates, start=1):
-        r = rate * total / i
-        if all(r * j / total == d for j, d in enumerate(rates, start=1)):
-            return r
-    raise Unprintable("the stochastic-depth rates of this fuse section are not one linear ramp")
+def _def(kind: str, name: str, body: list) -> ast.ArchDef:
+    return ast.ArchDef(kind, name, (), tuple(body), SPAN, SPAN)
 
 
 def _is_merge(g: ArchGraph, x: n.Node) -> bool:
+    """The merge-orphans pass's add after a non-add combine: its first input is the combine, the
+    rest are orphan edges."""
     ins = g.inputs(x.name)
-    return x.op == "add" and x.name == x.group + ".merge" and len(ins) > 1 and \
+    return x.origin is not None and x.origin.role == "merge" and len(ins) > 1 and \
         not g.is_orphan_edge(ins[0], x.name) and all(g.is_orphan_edge(i, x.name) for i in ins[1:])
 
 
-def _is_target(base: str) -> bool:
-    name, _, index = base.partition("[")
-    ok = name.isidentifier() and name.isascii()
-    return ok and (not index or (index.endswith("]") and index[:-1].isdigit()))
-
-
-def format_arch(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> str:
-    """`.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`).
+def unelaborate(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> ast.File:
+    """The AST of `.arch` text that elaborates to a graph equal to `graph` (see `graph_differences`).
 
     With `shapes` (the checked shapes), a graph whose orphan edges the printed `merge orphans`
     would not reproduce is refused: a line that was pruned (it reaches no output) may have taken
     an orphan that, without it, a later line would take."""
     if shapes is not None:
         check_printable(graph, shapes)
-    return _Printer(graph).print()
+    return ast.File(synth.SOURCE, _Printer(graph).file())
 
 
-# ---- equality ----------------------------------------------------------------------------------
+def format_arch(graph: ArchGraph, shapes: Mapping[str, Shape] | None = None) -> str:
+    """`.arch` text that elaborates to a graph equal to `graph`: `unelaborate`, then the canonical
+    printer."""
+    from archdsl.syntax.printer import format_file
+
+    file = unelaborate(graph, shapes)
+    return format_file(file, [ast.Comment(HEADER, Span(synth.SOURCE, 1, 1, 1, len(HEADER) + 1))])

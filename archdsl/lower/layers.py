@@ -144,3 +144,42 @@ class ResizeTo(tf_keras.layers.Layer):
     def compute_output_shape(self, input_shape: Any) -> Any:
         x, ref = input_shape
         return tf.TensorShape([x[0], ref[1], ref[2], x[3]])
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class ResizeFixed(tf_keras.layers.Layer):
+    """Bilinear `tf.image.resize` to a fixed height and width, in float32 and cast back: Model
+    Garden's MaskScoring head brings its feature to `fc_input_size` so."""
+
+    def __init__(self, height: int, width: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.size = (int(height), int(width))
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        return tf.cast(tf.image.resize(tf.cast(inputs, tf.float32), self.size), inputs.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        b, _, _, c = tf.TensorShape(input_shape).as_list()
+        return tf.TensorShape([b, *self.size, c])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "height": self.size[0], "width": self.size[1]}
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class FlattenMap(tf_keras.layers.Layer):
+    """A feature map flattened row-major to [batch, 1, 1, h * w * c] (Model Garden's
+    `tf.reshape(x, [-1, h * w * filters])`, kept 4-D as archdsl's vectors are)."""
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        _, h, w, c = inputs.shape.as_list()
+        return tf.reshape(inputs, [-1, 1, 1, h * w * c])
+
+
+@tf_keras.utils.register_keras_serializable(package="archdsl")
+class StopGradient(tf_keras.layers.Layer):
+    """The identity forward, no gradient backward (`tf.stop_gradient`): a head that scores
+    another head's output without training it (MaskScoring)."""
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        return tf.stop_gradient(inputs)

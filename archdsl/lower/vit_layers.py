@@ -170,7 +170,9 @@ def build(kind: str, a: Any, name: str) -> Any:
                              name=name)
     if kind == "dense":
         acts = {"linear": None, "gelu": _gelu, "gelu_exact": "gelu", "tanh": "tanh", "relu": "relu"}
-        return L.Dense(a.units, activation=acts[a.act], kernel_initializer="glorot_uniform", name=name)
+        from archdsl.ops.conv import initializer
+
+        return L.Dense(a.units, activation=acts[a.act], kernel_initializer=initializer(a.init), name=name)
     if kind == "dropout":
         return L.Dropout(a.rate, name=name)
     if kind == "layer_scale":

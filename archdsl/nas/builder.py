@@ -37,12 +37,13 @@ class Builder:
         self._sections: list[FuseSection] = []
 
     def input(self, name: str, height: int, width: int, channels: int) -> str:
-        return self.add(name, "input", 0, n.InputAttrs(height, width, channels), ())
+        return self.add(name, "input", 0, n.InputAttrs(height, width, channels), (), origin=n.Origin((), name, "input"))
 
     def add(self, name: str, op: str, level: int, attrs: object, inputs: Sequence[str],
-            group: str | None = None, share: str | None = None) -> str:
-        """Add one node fed by `inputs` (in position order); returns its name."""
-        self.graph.add_node(n.Node(name, op, level, attrs, group or name, share))
+            group: str | None = None, share: str | None = None, origin: n.Origin | None = None) -> str:
+        """Add one node fed by `inputs` (in position order); returns its name. `origin` says which
+        statement would make it (without one, the IR printer cannot write the graph as text)."""
+        self.graph.add_node(n.Node(name, op, level, attrs, group or name, share, origin=origin))
         for pos, src in enumerate(inputs):
             self.graph.add_edge(src, name, pos)
         return name
@@ -87,13 +88,14 @@ def build_topology(topology: Topology, name: str = "spinenet") -> ArchGraph:
     b = Builder(name, _params(topology))
     size = p.input_size
     b.input("image", size, size, 3)
-    b.add("stem.conv", "conv", 1, n.ConvAttrs(64, 7, 2), ["image"], "stem")
-    b.add("stem.bn", "bn", 1, BN, ["stem.conv"], "stem")
-    b.add("stem.act", "act", 1, n.ActAttrs(act), ["stem.bn"], "stem")
-    b.add("stem", "maxpool", 2, n.PoolAttrs(3, 2), ["stem.act"], "stem")
+    # Each node's origin is the statement of specs/spinenet.arch that makes it (role, position).
+    b.add("stem.conv", "conv", 1, n.ConvAttrs(64, 7, 2), ["image"], "stem", origin=_at("stem", "stage", 0))
+    b.add("stem.bn", "bn", 1, BN, ["stem.conv"], "stem", origin=_at("stem", "stage", 1))
+    b.add("stem.act", "act", 1, n.ActAttrs(act), ["stem.bn"], "stem", origin=_at("stem", "stage", 2))
+    b.add("stem", "maxpool", 2, n.PoolAttrs(3, 2), ["stem.act"], "stem", origin=_at("stem", "result", 3))
     stem_block = _block("bottleneck", p.width(2), act, p.repeats)
-    b.add("s0", "bottleneck", 2, stem_block, ["stem"])
-    b.add("s1", "bottleneck", 2, stem_block, ["s0"])
+    b.add("s0", "bottleneck", 2, stem_block, ["stem"], origin=_at("s0", "result", 0))
+    b.add("s1", "bottleneck", 2, stem_block, ["s0"], origin=_at("s1", "result", 0))
     names = ["s0", "s1"]
     lines = []
     for k, spec in enumerate(topology.blocks):
@@ -101,21 +103,28 @@ def build_topology(topology: Topology, name: str = "spinenet") -> ArchGraph:
         level, op = spec.level, spec.kind
         channels = topology.channels(k + STEM_BLOCKS)
         ins = [b.add(f"{line}.in{i}", "resample", level, _resample(channels, act, p.alpha),
-                     [names[parent]], line) for i, parent in enumerate(spec.parents)]
-        b.add(f"{line}.add", "add", level, n.NoAttrs(), ins, line)
-        b.add(f"{line}.act", "act", level, n.ActAttrs(act), [f"{line}.add"], line)
-        b.add(line, op, level, _block(spec.kind, p.width(level), act, p.repeats), [f"{line}.act"], line)
+                     [names[parent]], line, origin=_at(line, "resample", i)) for i, parent in enumerate(spec.parents)]
+        b.add(f"{line}.add", "add", level, n.NoAttrs(), ins, line, origin=_at(line, "combine", 0))
+        b.add(f"{line}.act", "act", level, n.ActAttrs(act), [f"{line}.add"], line, origin=_at(line, "combine", 1))
+        b.add(line, op, level, _block(spec.kind, p.width(level), act, p.repeats), [f"{line}.act"], line,
+              origin=_at(line, "result", 2))
         names.append(line)
         lines.append(FuseLine(line, f"{line}.add", spec.output))
     b.section(lines)
     outputs = {spec.level: f"b{k + 1}" for k, spec in enumerate(topology.blocks) if spec.output}
     for level in range(p.min_level, p.max_level + 1):
         ep = f"endpoint[{level}]"
-        b.add(f"{ep}.conv", "conv", level, n.ConvAttrs(p.endpoint_filters), [outputs[level]], ep)
-        b.add(f"{ep}.bn", "bn", level, BN, [f"{ep}.conv"], ep)
-        b.add(ep, "act", level, n.ActAttrs(act), [f"{ep}.bn"], ep)
+        b.add(f"{ep}.conv", "conv", level, n.ConvAttrs(p.endpoint_filters), [outputs[level]], ep,
+              origin=_at(ep, "stage", 0))
+        b.add(f"{ep}.bn", "bn", level, BN, [f"{ep}.conv"], ep, origin=_at(ep, "stage", 1))
+        b.add(ep, "act", level, n.ActAttrs(act), [f"{ep}.bn"], ep, origin=_at(ep, "result", 2))
         b.output(str(level), ep)
     return b.build()
+
+
+@lru_cache(maxsize=4096)
+def _at(statement: str, role: str, index: int) -> n.Origin:
+    return n.Origin((), statement, role, (), index)
 
 
 def _params(t: Topology) -> dict:

@@ -1,6 +1,7 @@
 """`act`: an element-wise activation (tf-keras's functions; relu6 as ReLU(max_value=6)). The
 mobile nets' `hard_sigmoid` and `hard_swish` are Model Garden's (official/modeling/activations):
-relu6(x + 3) * 0.16667 and x * relu6(x + 3) / 6, not tf-keras's piecewise 0.2x + 0.5."""
+relu6(x + 3) * 0.16667 and x * relu6(x + 3) / 6, not tf-keras's piecewise 0.2x + 0.5. `softmax` is over
+the channels (a segmentation head's `logit_activation`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from archdsl.ops.base import Bound, OpDef, Param
 
-ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "hard_swish", "relu6", "gelu", "tanh", "linear")
+ACTIVATIONS = ("relu", "swish", "sigmoid", "hard_sigmoid", "hard_swish", "relu6", "gelu", "tanh", "linear", "softmax")
 
 
 def check_activation(fn: str) -> None:

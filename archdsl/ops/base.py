@@ -262,8 +262,27 @@ def _field_names(cls: type) -> frozenset[str]:
 def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
     """A stage's arguments as the language writes them (`3x3`, `/2`, positionals, flags, `k=v`),
     leaving out values equal to the signature's defaults unless `explicit`."""
+    out = []
+    for kind, name, value in spelled_args(op, attrs, explicit=explicit):
+        if kind == "kernel":
+            out.append(f"{value}x{value}")
+        elif kind == "stride":
+            out.append(f"/{value}")
+        elif kind == "pos":
+            out.append(_positional(value))
+        elif kind == "flag":
+            out.append(str(name))
+        else:
+            out.append(f"{name}={literal(value)}")
+    return out
+
+
+def spelled_args(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[tuple[str, str | None, Any]]:
+    """A stage's arguments as (kind, name, value), in the order `spell` writes them: kind is
+    `kernel` (`3x3`), `stride` (`/2`), `pos` (a positional value), `flag` (a true bool keyword,
+    written as its bare name) or `kw` (`name=value`). The IR printer builds its AST from these."""
     values = op.values_of(attrs)
-    out: list[str] = []
+    out: list[tuple[str, str | None, Any]] = []
     shown: Bound = {}
     for name, value in values.items():
         p = op.param(name)
@@ -272,26 +291,25 @@ def spell(op: OpDef, attrs: Any, *, explicit: bool = False) -> list[str]:
             shown[name] = value
     special = []
     if "kernel" in shown and isinstance(shown["kernel"], int):
-        k = shown.pop("kernel")
-        out.append(f"{k}x{k}")
+        out.append(("kernel", "kernel", shown.pop("kernel")))
         special.append("kernel")
     if "stride" in shown and isinstance(shown["stride"], int):
-        out.append(f"/{shown.pop('stride')}")
+        out.append(("stride", "stride", shown.pop("stride")))
         special.append("stride")
     for name in op.positional:
         if name in special:
             continue
         if name not in shown:
             break
-        out.append(_positional(shown.pop(name)))
+        out.append(("pos", name, shown.pop(name)))
     for name, value in shown.items():
         p = op.param(name)
         if value is None:
             continue
         if p is not None and p.type == "bool" and value is True:
-            out.append(name)
+            out.append(("flag", name, True))
         else:
-            out.append(f"{name}={literal(value)}")
+            out.append(("kw", name, value))
     return out
 
 
@@ -303,9 +321,12 @@ _KEYWORDS = frozenset({"true", "false", "output", "optional", "at", "repeat", "f
 def _positional(x: Any) -> str:
     """A positional value: a string that is a plain word is written bare, as the docs write
     `act swish` (a bare word evaluates to its own text)."""
-    if isinstance(x, str) and x.isidentifier() and x not in _KEYWORDS:
-        return x
-    return literal(x)
+    return x if bare_word(x) else literal(x)
+
+
+def bare_word(x: Any) -> bool:
+    """Whether a positional value is written as a bare word (a string that is a plain name)."""
+    return isinstance(x, str) and x.isidentifier() and x not in _KEYWORDS
 
 
 def literal(x: Any) -> str:

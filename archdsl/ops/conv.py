@@ -12,9 +12,16 @@ from typing import Any
 from archdsl.ops.base import Bound, BuildContext, Cost, OpDef, Param, RuleContext, Shape, log2_step, positive
 
 # The `init=` names a spec may use, and the tf-keras initializer each means; `normal(0.01)` is a
-# RandomNormal with that standard deviation (RetinaNet's towers).
-INITIALIZERS = {"variance_scaling": "VarianceScaling", "he_normal": "he_normal",
-                "glorot_uniform": "glorot_uniform", "zeros": "zeros"}
+# RandomNormal with that standard deviation (RetinaNet's towers). The fan-out ones are Model
+# Garden's MaskScoring head's: VarianceScaling(2, fan_out, untruncated normal) for its convs and
+# VarianceScaling(1/3, fan_out, uniform) for its fully connected layers.
+INITIALIZERS: dict[str, Any] = {
+    "variance_scaling": "VarianceScaling", "he_normal": "he_normal", "glorot_uniform": "glorot_uniform",
+    "zeros": "zeros",
+    "fan_out_normal": {"class_name": "VarianceScaling",
+                       "config": {"scale": 2.0, "mode": "fan_out", "distribution": "untruncated_normal"}},
+    "fan_out_uniform": {"class_name": "VarianceScaling",
+                        "config": {"scale": 1 / 3, "mode": "fan_out", "distribution": "uniform"}}}
 
 
 def check_initializer(name: str) -> None:
@@ -98,7 +105,9 @@ def initializer(name: str) -> Any:
 
     if name.startswith("normal("):
         return tf_keras.initializers.RandomNormal(stddev=float(name[7:-1]))
-    return tf_keras.initializers.get(INITIALIZERS[name])
+    spec = INITIALIZERS[name]
+    # a fresh config per call: tf-keras builds a new initializer from a dict, never shares one
+    return tf_keras.initializers.get({**spec, "config": dict(spec["config"])} if isinstance(spec, dict) else spec)
 
 
 def _lower(a: ConvAttrs, name: str) -> Any:

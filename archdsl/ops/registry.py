@@ -21,7 +21,7 @@ from archdsl.ops.base import OpDef
 
 ENTRY_POINT_GROUP = "archdsl.ops"
 BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "mbconv", "sepconv", "resample",
-           "drop_path", "tokens", "transformer", "encoder", "segment")
+           "drop_path", "tokens", "transformer", "encoder", "segment", "flatten", "group_norm")
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}

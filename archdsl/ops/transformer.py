@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Cost, OpDef, Param, RuleContext, RuleError, Shape, positive
+from archdsl.ops.conv import check_initializer
 
 EPSILON = 1e-6  # Model Garden's ViT layer norms (consistent with the JAX original)
 DENSE_ACTS = ("linear", "gelu", "gelu_exact", "tanh", "relu")
@@ -53,11 +54,13 @@ class AttentionAttrs:
 class DenseAttrs:
     units: int
     act: str = "linear"
+    init: str = "glorot_uniform"  # conv's `init=` names (MaskScoring's fcs: fan_out_uniform)
 
     def __post_init__(self) -> None:
         positive(units=self.units)
         if self.act not in DENSE_ACTS:
             raise ValueError(f"dense act {self.act!r} is not one of {', '.join(DENSE_ACTS)}")
+        check_initializer(self.init)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,8 @@ SELF_ATTENTION = OpDef(
     positional=("heads",), shape=_attention_shape, cost=_attention_cost, lower=_lower("self_attention"),
     weighted=True, takes="tokens", label=lambda a: f"self-attention ×{a.heads}")
 DENSE = OpDef("dense", "a dense layer on the last axis, e.g. `dense 3072 act=gelu`", DenseAttrs,
-              params=(Param("units", "int"), Param("act", "string", "linear")), positional=("units",),
+              params=(Param("units", "int"), Param("act", "string", "linear"),
+                      Param("init", "string", "glorot_uniform")), positional=("units",),
               shape=_dense_shape, cost=_dense_cost, lower=_lower("dense"), weighted=True, takes="any")
 DROPOUT = OpDef("dropout", "dropout (training only), e.g. `dropout 0.1`", RateAttrs,
                 params=(Param("rate", "float"),), positional=("rate",), lower=_lower("dropout"), takes="any",

@@ -27,9 +27,10 @@ def spinenet_backbone(model_id: str, size: int, activation: str, min_level: int 
         block_repeats=s["block_repeats"], filter_size_scale=s["filter_size_scale"], activation=activation)
 
 
-def fpn_decoder(backbone, activation: str, fusion: str = "sum", min_level: int = 3, max_level: int = 7):
+def fpn_decoder(backbone, activation: str, fusion: str = "sum", min_level: int = 3, max_level: int = 7,
+                separable: bool = False):
     return fpn.FPN(input_specs=backbone.output_specs, min_level=min_level, max_level=max_level,
-                   fusion_type=fusion, activation=activation)
+                   fusion_type=fusion, activation=activation, use_separable_conv=separable)
 
 
 def nasfpn_decoder(backbone, activation: str, repeats: int, min_level: int = 3, max_level: int = 7):
@@ -38,20 +39,26 @@ def nasfpn_decoder(backbone, activation: str, repeats: int, min_level: int = 3, 
 
 
 def retinanet(backbone, decoder, activation: str, num_convs: int = 4, filters: int = 256,
-              num_classes: int = 91, min_level: int = 3, max_level: int = 7, share_level_convs: bool = True):
+              num_classes: int = 91, min_level: int = 3, max_level: int = 7, share_level_convs: bool = True,
+              separable: bool = False):
     head = dense_prediction_heads.RetinaNetHead(
         min_level=min_level, max_level=max_level, num_classes=num_classes, num_anchors_per_location=9,
-        num_convs=num_convs, num_filters=filters, activation=activation, share_level_convs=share_level_convs)
+        num_convs=num_convs, num_filters=filters, activation=activation, share_level_convs=share_level_convs,
+        use_separable_conv=separable)
     return retinanet_model.RetinaNetModel(backbone, decoder, head,
                                           detection_generator.MultilevelDetectionGenerator())
 
 
 def segmentation(backbone, activation: str, fusion: str | None = None, level: int = 3, num_convs: int = 3,
-                 num_classes: int = 21, low_level: int = 2, depthwise: bool = False):
+                 num_classes: int = 21, low_level: int = 2, depthwise: bool = False,
+                 logit_activation: str | None = None, decoder_levels: tuple[int, int] | None = None,
+                 mask_scoring=None):
+    low, high = decoder_levels or (None, None)
     head = segmentation_heads.SegmentationHead(
         num_classes=num_classes, level=level, num_convs=num_convs, feature_fusion=fusion,
-        low_level=low_level, activation=activation, use_depthwise_convolution=depthwise)
-    return segmentation_model.SegmentationModel(backbone, None, head)
+        low_level=low_level, activation=activation, use_depthwise_convolution=depthwise,
+        logit_activation=logit_activation, decoder_min_level=low, decoder_max_level=high)
+    return segmentation_model.SegmentationModel(backbone, None, head, mask_scoring_head=mask_scoring)
 
 
 def run_retinanet(model, x):

@@ -1,6 +1,8 @@
 """`archdsl check`'s MACs against the multiply-adds counted in the traced graph of Model Garden's
 own models (tests/parity/mg_macs.py): within 0.5%, at a size where TF rounds (65 is odd at every
-level). No weights are copied: only the graph's shapes are read."""
+level), and the seed's DeepLabV3+ (Model Garden's factory, `seg_deeplabv3plus_pascal` with
+DilatedResNet-50) at 512, the issue's size (tracing builds no weights' values; about 20 s). No
+weights are copied: only the graph's shapes are read."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from official.vision.modeling.backbones import efficientnet
 
 from mg_macs import traced_macs  # noqa: E402  (tests/parity/mg_macs.py)
 from official.vision.modeling.backbones import mobilenet, spinenet_mobile  # noqa: E402
+from official.core import exp_factory  # noqa: E402
+from official.vision.modeling import factory  # noqa: E402
 
 
 def _spec(size):
@@ -39,3 +43,17 @@ def test_macs_match_the_traced_graph(spec):
     theirs = traced_macs(build(size), size)
     print(f"{spec}@{size}: check {ours:,} MACs, traced graph {theirs:,} ({100 * (ours / theirs - 1):+.3f}%)")
     assert abs(ours - theirs) <= 0.005 * theirs, (ours, theirs)
+
+
+def test_deeplabv3plus_macs_match_the_traced_graph_at_512():
+    tf_keras.backend.clear_session()
+    size = 512
+    config = exp_factory.get_exp_config("seg_deeplabv3plus_pascal").task.model
+    config.backbone.dilated_resnet.model_id = 50
+    model = factory.build_segmentation_model(_spec(size), config)
+    ours = archdsl.load("specs/deeplabv3plus_resnet50.arch", {"input_size": size}).macs
+    theirs, padded = traced_macs(model, size), traced_macs(model, size, atrous_padding=True)
+    print(f"deeplabv3plus_resnet50@{size}: check {ours:,} MACs, traced graph {theirs:,} "
+          f"({100 * (ours / theirs - 1):+.3f}%); with TF's space-to-batch padding of atrous convs {padded:,}")
+    assert abs(ours - theirs) <= 0.005 * theirs, (ours, theirs)
+    assert padded > theirs  # the dilated convs were found (the last group and ASPP pad their 32x32 grids)

@@ -37,10 +37,12 @@ def _theirs(model) -> tuple[int, dict]:
 
 
 # resnet_test.py test_network_creation (input_size, model_id, endpoint_filter_scale),
-# test_resnet_rs rows with stem v0, no SE, no ResNet-D (depth_multiplier 1.0 and 1.5),
-# test_input_specs (input_dim 1, 3, 4).
+# test_resnet_rs (all 4: stem v0/v1, SE, stochastic depth, depth_multiplier, ResNet-D shortcut,
+# replace_stem_max_pool), test_input_specs (input_dim 1, 3, 4).
+RS = dict(stem_type="v1", se_ratio=0.25, drop_rate=0.2, resnetd_shortcut=True, replace_stem_max_pool=True)
 RESNET_ROWS = [dict(model_id=m, size=128) for m in (10, 18, 26, 34, 50, 101, 152)] + [
-    dict(model_id=34, size=128, depth_multiplier=1.0), dict(model_id=50, size=128, depth_multiplier=1.5),
+    dict(model_id=34, size=128, depth_multiplier=1.0), dict(model_id=34, size=128, depth_multiplier=1.25, **RS),
+    dict(model_id=50, size=128, depth_multiplier=1.5), dict(model_id=50, size=128, depth_multiplier=2.0, **RS),
 ] + [dict(model_id=50, size=128, channels=c) for c in (1, 3, 4)]
 
 
@@ -50,9 +52,14 @@ def test_resnet_rows(row):
 
     tf_keras.backend.clear_session()
     size, channels, dm = row["size"], row.get("channels", 3), row.get("depth_multiplier", 1.0)
-    ref = resnet.ResNet(model_id=row["model_id"], depth_multiplier=dm, input_specs=_spec((size, size, channels)))
+    rs = {k: row.get(k, v) for k, v in dict(stem_type="v0", se_ratio=0.0, drop_rate=0.0, resnetd_shortcut=False,
+                                             replace_stem_max_pool=False).items()}
+    ref = resnet.ResNet(model_id=row["model_id"], depth_multiplier=dm, input_specs=_spec((size, size, channels)),
+                        stem_type=rs["stem_type"], se_ratio=rs["se_ratio"] or None,
+                        init_stochastic_depth_rate=rs["drop_rate"], resnetd_shortcut=rs["resnetd_shortcut"],
+                        replace_stem_max_pool=rs["replace_stem_max_pool"])
     ours = _ours("resnet.arch", {"model_id": row["model_id"], "input_size": size, "input_channels": channels,
-                                 "depth_multiplier": dm})
+                                 "depth_multiplier": dm, **rs})
     assert ours == _theirs(ref)
 
 
@@ -81,18 +88,21 @@ def test_spinenet_rows(row):
     assert ours == _theirs(ref)
 
 
-# fpn_test.py test_network_creation rows without separable convs (use_keras_layer changes only
-# how upsampling is written, not the layers): ResNet-50 + FPN L3..L7, sum fusion, relu.
+# fpn_test.py test_network_creation, all 4 rows (use_keras_layer changes only how upsampling is
+# written, not the layers): ResNet-50 + FPN L3..L7, relu; regular convs with sum fusion, separable
+# convs with concat fusion.
 @pytest.mark.parametrize("use_keras_layer", [False, True])
-def test_fpn_rows(use_keras_layer):
+@pytest.mark.parametrize("separable,fusion", [(False, "sum"), (True, "concat")])
+def test_fpn_rows(use_keras_layer, separable, fusion):
     from official.vision.modeling.backbones import resnet
     from official.vision.modeling.decoders import fpn
 
     tf_keras.backend.clear_session()
     backbone = resnet.ResNet(model_id=50, input_specs=_spec((256, 256, 3)))
-    decoder = fpn.FPN(input_specs=backbone.output_specs, min_level=3, max_level=7, fusion_type="sum",
-                      use_keras_layer=use_keras_layer)
-    params, shapes = _ours("fpn.arch", {"input_size": 256, "activation": "relu", "fusion": "add"})
+    decoder = fpn.FPN(input_specs=backbone.output_specs, min_level=3, max_level=7, fusion_type=fusion,
+                      use_separable_conv=separable, use_keras_layer=use_keras_layer)
+    params, shapes = _ours("fpn.arch", {"input_size": 256, "activation": "relu", "separable": separable,
+                                        "fusion": "add" if fusion == "sum" else "concat"})
     assert params == backbone.count_params() + decoder.count_params()
     assert shapes == {k: tuple(v[1:]) for k, v in decoder.output_specs.items()}
 
@@ -102,7 +112,7 @@ import "retinanet.arch"
 import "rpn.arch"
 
 arch heads(kind: retinanet_head | rpn_head = retinanet_head, size = 16, channels = 16, min_level = 3,
-           max_level = 4, sync_bn = false, share_level_convs = true) {
+           max_level = 4, sync_bn = false, share_level_convs = true, separable = false) {
   input image: [size * pow(2, min_level), size * pow(2, min_level), channels]
   f[min_level] = maxpool(pow(2, min_level), stride = pow(2, min_level)) <- image  # no params
   for l in min_level + 1..max_level {
@@ -114,9 +124,9 @@ arch heads(kind: retinanet_head | rpn_head = retinanet_head, size = 16, channels
 """
 RETINANET_CALL = ("retinanet_head(min_level = min_level, max_level = max_level, num_classes = 3, num_anchors = 3, "
                   "num_convs = 2, filters = 256, activation = relu, sync_bn = sync_bn, "
-                  "share_level_convs = share_level_convs)")
+                  "share_level_convs = share_level_convs, separable = separable)")
 RPN_CALL = ("rpn_head(min_level = min_level, max_level = max_level, num_anchors = 3, num_convs = 2, filters = 256, "
-            "activation = relu, sync_bn = sync_bn)")
+            "activation = relu, sync_bn = sync_bn, separable = separable)")
 
 
 def _head_params(tmp_path, call: str, overrides: dict) -> tuple[int, dict]:
@@ -134,33 +144,38 @@ def _features():
             "4": rng.normal(size=(1, 8, 8, 16)).astype("float32")}
 
 
-# dense_prediction_heads_test.py RetinaNetHeadTest.test_forward_without_attribute_head rows with
-# use_separable_conv=False: use_sync_bn x share_level_convs.
+# dense_prediction_heads_test.py RetinaNetHeadTest.test_forward_without_attribute_head, all 8
+# rows: use_separable_conv x use_sync_bn x share_level_convs.
+@pytest.mark.parametrize("separable", [False, True])
 @pytest.mark.parametrize("sync_bn", [False, True])
 @pytest.mark.parametrize("share", [True, False])
-def test_retinanet_head_rows(tmp_path, sync_bn, share):
+def test_retinanet_head_rows(tmp_path, separable, sync_bn, share):
     from official.vision.modeling.heads import dense_prediction_heads
 
     tf_keras.backend.clear_session()
     head = dense_prediction_heads.RetinaNetHead(
         min_level=3, max_level=4, num_classes=3, num_anchors_per_location=3, num_convs=2, num_filters=256,
-        activation="relu", use_sync_bn=sync_bn, share_level_convs=share)
+        activation="relu", use_sync_bn=sync_bn, share_level_convs=share, use_separable_conv=separable)
     scores, boxes, _ = head(_features())
     theirs = {"scores": {k: tuple(v.shape[1:]) for k, v in scores.items()},
               "boxes": {k: tuple(v.shape[1:]) for k, v in boxes.items()}}
-    assert _head_params(tmp_path, RETINANET_CALL, {"sync_bn": sync_bn, "share_level_convs": share}) == \
+    overrides = {"sync_bn": sync_bn, "share_level_convs": share, "separable": separable}
+    assert _head_params(tmp_path, RETINANET_CALL, overrides) == \
         (head.count_params(), theirs)
 
 
-# RPNHeadTest.test_forward rows with use_separable_conv=False: use_sync_bn.
+# RPNHeadTest.test_forward, all 4 rows: use_separable_conv x use_sync_bn.
+@pytest.mark.parametrize("separable", [False, True])
 @pytest.mark.parametrize("sync_bn", [False, True])
-def test_rpn_head_rows(tmp_path, sync_bn):
+def test_rpn_head_rows(tmp_path, separable, sync_bn):
     from official.vision.modeling.heads import dense_prediction_heads
 
     tf_keras.backend.clear_session()
     head = dense_prediction_heads.RPNHead(min_level=3, max_level=4, num_anchors_per_location=3, num_convs=2,
-                                          num_filters=256, activation="relu", use_sync_bn=sync_bn)
+                                          num_filters=256, activation="relu", use_sync_bn=sync_bn,
+                                          use_separable_conv=separable)
     scores, boxes = head(_features())
     theirs = {"scores": {k: tuple(v.shape[1:]) for k, v in scores.items()},
               "boxes": {k: tuple(v.shape[1:]) for k, v in boxes.items()}}
-    assert _head_params(tmp_path, RPN_CALL, {"sync_bn": sync_bn}) == (head.count_params(), theirs)
+    assert _head_params(tmp_path, RPN_CALL, {"sync_bn": sync_bn, "separable": separable}) == \
+        (head.count_params(), theirs)

@@ -97,3 +97,15 @@ def test_retinanet_head_with_a_tower_per_level():
     backbone = mg.resnet50(size, "swish")
     ref = mg.retinanet(backbone, mg.fpn_decoder(backbone, "swish"), "swish", num_convs=2, share_level_convs=False)
     _retinanet_case("specs/retinanet_resnet50_fpn.arch", size, ref, rng, head_convs=2, share_level_convs=False)
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_retinanet_resnet50_fpn_separable(share):
+    """use_separable_conv=True in the FPN and the head: every conv a SeparableConv2D."""
+    tf_keras.backend.clear_session()
+    rng, size = np.random.default_rng(5), 128
+    backbone = mg.resnet50(size, "swish")
+    decoder = mg.fpn_decoder(backbone, "swish", separable=True)
+    ref = mg.retinanet(backbone, decoder, "swish", num_convs=2, share_level_convs=share, separable=True)
+    _retinanet_case("specs/retinanet_resnet50_fpn.arch", size, ref, rng, head_convs=2, share_level_convs=share,
+                    separable=True)

@@ -7,28 +7,18 @@ Graphviz.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import webbrowser
 from collections.abc import Iterable
 
-from archdsl.diagnostics import ArchError
+from archdsl.cli.common import report_write
 
 
 def write_page(text: str, path: str, inputs: Iterable[str] = ()) -> int:
     """Write a rendered page to the user's `path`; 0, or 1 with an error line."""
     from archdsl.render.html import write_html
 
-    try:
-        write_html(text, path, inputs)
-    except ArchError as exc:  # refused by the write guard (archdsl.fileio): not archdsl's file, or an input
-        print(exc.render(), file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {path}")
-    return 0
+    return report_write(path, lambda: write_html(text, path, inputs))
 
 
 def render_page(arch, path: str) -> int:
