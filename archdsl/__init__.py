@@ -20,6 +20,7 @@ from archdsl.limits import Limits
 _LAZY = {
     # loading and checking
     "load": ("archdsl.arch", "load"), "Arch": ("archdsl.arch", "Arch"), "Row": ("archdsl.arch", "Row"),
+    "load_block": ("archdsl.arch", "load_block"),
     "parse": ("archdsl.syntax.parse", "parse"),
     # ops: the op library and its extension point
     "OpDef": ("archdsl.ops.base", "OpDef"), "Param": ("archdsl.ops.base", "Param"),

@@ -24,6 +24,7 @@ from archdsl.ir.recover import once
 from archdsl.limits import DEFAULT, Limits
 from archdsl.ops.base import Shape
 from archdsl.passes import Cost, State, run_pipeline
+from archdsl.syntax import ast
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +149,31 @@ def from_module(module: Module, overrides: Mapping[str, Any] | None = None, *, p
     if template is None:
         raise ArchError(error(f"{module.path} defines no `arch`",
                               hint="a spec needs `arch name(...) { ... }` or `arch name = base(...)`"))
-    given = _overrides(template, overrides or {})
-    limits = replace(limits or DEFAULT, **limit_overrides)
+    return _check(module, template, overrides, path=path, limits=replace(limits or DEFAULT, **limit_overrides),
+                  outputs=outputs)
+
+
+def load_block(path: str | os.PathLike, block: str, inputs: Mapping[str, Mapping[int, tuple[int, int, int]]],
+               overrides: Mapping[str, Any] | None = None, *, search_path: list[str] | None = None) -> Arch:
+    """Check template `block` of `path` on its own, its inputs bound to families of graph inputs
+    (`{"feats": {3: (80, 80, 512), 4: ...}}`: `feats[3]` is an input at L3). This is how a decoder
+    is built for another framework's backbone (`archdsl.modelgarden`'s `archdsl` decoder type)."""
+    module = load_module(path, search_path)
+    template = module.template(block, None)
+    declared = [s.name for s in template.defn.body if isinstance(s, ast.Input)]
+    if sorted(declared) != sorted(inputs):
+        raise ArchError(error(f"`{block}` takes the input(s) {', '.join(declared) or 'none'}; "
+                              f"given {', '.join(inputs) or 'none'}", template.span))
+    return _check(module, template, overrides, path=str(path), limits=DEFAULT, given=inputs)
+
+
+def _check(module: Module, template: Template, overrides: Mapping[str, Any] | None, *, path: str | None,
+           limits: Limits, outputs: Sequence[str | int] | None = None,
+           given: Mapping[str, Mapping[int, tuple[int, int, int]]] | None = None) -> Arch:
+    given_params = _overrides(template, overrides or {})
     elaborator = Elaborator(module, limits=limits)
     try:
-        graph = elaborator.run(template, given)
+        graph = elaborator.run(template, given_params, given)
     except ArchError as exc:
         raise ArchError(list(elaborator.diags) + [d for d in exc.diagnostics if d not in elaborator.diags]) from None
     if graph is None:

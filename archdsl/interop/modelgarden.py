@@ -28,9 +28,10 @@ from archdsl.lower.names import ir_name
 
 
 def transfer_archdsl(source: Any, target: Any, prefix: str = "") -> int:
-    """An archdsl backbone inside Model Garden (`archdsl.modelgarden.ArchdslBackbone`): its
-    layers are named after IR nodes, so each goes to the same node under `prefix`."""
-    return sum(copy_to(layer, target, prefix + ir_name(layer.name), f"the backbone's `{layer.name}`")
+    """An archdsl backbone or decoder inside Model Garden (`archdsl.modelgarden.ArchdslBackbone`,
+    `ArchdslDecoder`): its layers are named after IR nodes, so each goes to the same node under
+    `prefix`."""
+    return sum(copy_to(layer, target, prefix + ir_name(layer.name), f"Model Garden's `{layer.name}`")
                for layer in source.layers if layer.weights)
 
 
@@ -40,7 +41,7 @@ _COMPONENTS: dict[str, Callable[[Any, Any, str], int]] = {
     "EfficientNet": transfer_auto, "MobileNet": transfer_auto, "SpineNetMobile": transfer_auto,
     "FPN": transfer_fpn, "RetinaNetHead": transfer_retinanet_head, "RPNHead": transfer_rpn_head,
     "SegmentationHead": transfer_segmentation_head, "ASPP": transfer_aspp, "MaskScoring": transfer_mask_scoring,
-    "ArchdslBackbone": transfer_archdsl,
+    "ArchdslBackbone": transfer_archdsl, "ArchdslDecoder": transfer_archdsl,
 }
 _PARTS = (("backbone", "backbone."), ("decoder", "decoder."), ("head", "head."),
           ("mask_scoring_head", "mask_scoring."))

@@ -15,6 +15,7 @@ work is done, and the first limit reached stops elaboration.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,10 +68,16 @@ class Elaborator(FuseSections):
         self.calls: dict[int, Calls] = {}  # per called template (by definition): for error notes
 
     # ---- entry point
-    def run(self, template: Template, overrides: dict[str, tuple[Any, Span]]) -> ArchGraph | None:
+    def run(self, template: Template, overrides: dict[str, tuple[Any, Span]],
+            given: Mapping[str, Mapping[int, tuple[int, int, int]]] | None = None) -> ArchGraph | None:
+        """The graph of `template`. `given` binds a block's inputs to families of graph inputs
+        (name -> level -> [h, w, c]; `feats[3]` at L3, ...): a decoder elaborated on its own, on
+        the levels another framework's backbone provides."""
         scope = param_values(template, overrides, max_string=self.limits.max_string_chars)
         frame = _Frame(Namespace(""), scope)
         try:
+            frame.inputs = {name: self._given(name, family, template.defn.span)
+                            for name, family in (given or {}).items()}
             self._body(template.defn.body, frame)
         except LimitExceeded as exc:  # stop at once, with the errors so far and this one
             self.diags = once(self.diags + list(exc.diagnostics), self.calls.values())
@@ -156,8 +163,17 @@ class Elaborator(FuseSections):
             frame.widths[key] = int(w)  # Model Garden truncates
         frame.scope.values["widths"] = dict(frame.widths)
 
+    def _given(self, name: str, family: Mapping[int, tuple[int, int, int]], span: Span) -> dict[int, Binding]:
+        bound: dict[int, Binding] = {}
+        for level, (h, w, c) in sorted(family.items()):
+            full = self._claim(f"{name}[{level}]", span)
+            self._add(Stub(full, "input", [], full, span, attrs=n.InputAttrs(h, w, c), level=level,
+                           origin=n.Origin((), full, "input")))
+            bound[level] = NodeName(full)
+        return bound
+
     def _input(self, stmt: ast.Input, frame: _Frame) -> None:
-        if frame.depth > 0:  # a template's input: an alias for what the caller passed
+        if frame.depth > 0 or stmt.name in frame.inputs:  # bound by the caller (or `given`): an alias
             self._define(frame, stmt.name, frame.inputs[stmt.name], stmt.span)
             return
         if stmt.shape is None:

@@ -58,7 +58,7 @@ class Module:
     # Every file this module was built from (itself and its imports): resolved path -> exact text.
     sources: dict[str, str] = field(default_factory=dict)
 
-    def template(self, name: str, span: Span) -> Template:
+    def template(self, name: str, span: Span | None) -> Template:
         if name not in self.symbols:
             raise ArchError(error(f"unknown block or arch `{name}`", span,
                                   hint=did_you_mean(name, self.symbols)))

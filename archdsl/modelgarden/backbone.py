@@ -29,7 +29,8 @@ from archdsl.lower import to_keras
 from archdsl.lower.keras import attach_structure
 from archdsl.lower.plan import plan
 
-__all__ = ["ArchdslBackboneConfig", "Backbone", "ArchdslBackbone", "build_archdsl_backbone", "arch_for"]
+__all__ = ["ArchdslBackboneConfig", "Backbone", "ArchdslBackbone", "build_archdsl_backbone", "arch_for",
+           "chosen_params", "add_weight_decay"]
 
 
 @dataclasses.dataclass
@@ -68,12 +69,27 @@ def spec_overrides(spec: str, config: ArchdslBackboneConfig, input_shape: Any,
             raise ArchError(error(f"{spec}: the spec takes a square `input_size`; Model Garden asks for "
                                   f"{height}x{width}", hint="set task.model.input_size to a square size"))
         derived["input_size"] = int(height)
+    return chosen_params(declared, derived, norm_activation, config.overrides)
+
+
+def chosen_params(declared: set[str], derived: dict[str, Any], norm_activation: Any | None,
+                  overrides: Any) -> dict[str, Any]:
+    """`derived` plus what `norm_activation` gives (activation, momentum, epsilon, sync_bn), kept
+    where the template declares the parameter, then the user's `overrides` on top."""
     if norm_activation is not None:
-        derived.update(activation=norm_activation.activation, momentum=norm_activation.norm_momentum,
-                       epsilon=norm_activation.norm_epsilon, sync_bn=bool(norm_activation.use_sync_bn))
+        derived = {**derived, "activation": norm_activation.activation, "momentum": norm_activation.norm_momentum,
+                   "epsilon": norm_activation.norm_epsilon, "sync_bn": bool(norm_activation.use_sync_bn)}
     chosen = {k: v for k, v in derived.items() if k in declared}
-    chosen.update(_overrides(config.overrides))
+    chosen.update(_overrides(overrides))
     return chosen
+
+
+def add_weight_decay(model: tf_keras.Model, regularizer: Any) -> None:
+    """Model Garden regularises every conv kernel; the lowered layers are already built, so the
+    penalty is added as a callable loss per kernel (Keras evaluates it at each step)."""
+    for layer in model.layers:
+        if isinstance(layer, tf_keras.layers.Conv2D):
+            model.add_loss(lambda kernel=layer.kernel: regularizer(kernel))
 
 
 def arch_for(config: ArchdslBackboneConfig, input_shape: Any, norm_activation: Any | None = None) -> Arch:
@@ -100,14 +116,7 @@ class ArchdslBackbone(tf_keras.Model):
         self.arch = arch
         self._output_specs = {str(k): v.get_shape() for k, v in endpoints.items()}
         if l2_regularizer is not None:
-            self._add_weight_decay(l2_regularizer)
-
-    def _add_weight_decay(self, regularizer: Any) -> None:
-        """Model Garden regularises every conv kernel; the lowered layers are already built, so
-        the penalty is added as a callable loss per kernel (Keras evaluates it at each step)."""
-        for layer in self.layers:
-            if isinstance(layer, tf_keras.layers.Conv2D):
-                self.add_loss(lambda kernel=layer.kernel: regularizer(kernel))
+            add_weight_decay(self, l2_regularizer)
 
     @property
     def output_specs(self) -> dict[str, Any]:

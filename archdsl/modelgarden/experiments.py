@@ -1,12 +1,13 @@
-"""Model Garden experiments with an archdsl backbone: `retinanet_archdsl` and `seg_archdsl`.
+"""Model Garden experiments with archdsl backbones and decoders: `retinanet_archdsl`, `seg_archdsl`.
 
-Model Garden's task configs type their `model.backbone` as its own backbone oneof, which has no
-`archdsl` choice, and its YAML overrides are strict, so the task and model configs here are
-subclasses whose backbone field is `archdsl.modelgarden.backbone.Backbone` (the oneof plus
-`archdsl`). The subclassed task configs are registered with Model Garden's own task classes, so
-training, evaluation and SavedModel export (which dispatch on `isinstance`) run Model Garden's
-code unchanged. Each experiment starts from Model Garden's published SpineNet recipe
-(`retinanet_spinenet_coco`, `seg_deeplabv3plus_pascal`'s schedule) with the backbone swapped.
+Model Garden's task configs type their `model.backbone` and `model.decoder` as its own oneofs,
+which have no `archdsl` choice, and its YAML overrides are strict, so the task and model configs
+here are subclasses whose backbone and decoder fields are `archdsl.modelgarden.backbone.Backbone`
+and `archdsl.modelgarden.decoder.Decoder` (each oneof plus `archdsl`). The subclassed task configs
+are registered with Model Garden's own task classes, so training, evaluation and SavedModel export
+(which dispatch on `isinstance`) run Model Garden's code unchanged. Each experiment starts from
+Model Garden's published SpineNet recipe (`retinanet_spinenet_coco`, `seg_deeplabv3plus_pascal`'s
+schedule) with the backbone swapped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from official.vision.tasks import retinanet as retinanet_task
 from official.vision.tasks import semantic_segmentation as seg_task
 
 from archdsl.modelgarden.backbone import ArchdslBackboneConfig, Backbone
+from archdsl.modelgarden.decoder import Decoder
 
 __all__ = ["RetinaNet", "RetinaNetTask", "SegmentationModel", "SegmentationTask",
            "retinanet_archdsl", "seg_archdsl"]
@@ -32,9 +34,10 @@ def _default_backbone(spec: str, max_level: int) -> Backbone:
 
 @dataclasses.dataclass
 class RetinaNet(retinanet_cfg.RetinaNet):
-    """Model Garden's RetinaNet model config whose backbone may be `archdsl`."""
+    """Model Garden's RetinaNet model config whose backbone and decoder may be `archdsl`."""
 
     backbone: Backbone = dataclasses.field(default_factory=lambda: _default_backbone("specs/spinenet49.arch", 7))
+    decoder: Decoder = dataclasses.field(default_factory=lambda: Decoder(type="fpn"))
 
 
 @dataclasses.dataclass
@@ -44,9 +47,11 @@ class RetinaNetTask(retinanet_cfg.RetinaNetTask):
 
 @dataclasses.dataclass
 class SegmentationModel(seg_cfg.SemanticSegmentationModel):
-    """Model Garden's semantic segmentation model config whose backbone may be `archdsl`."""
+    """Model Garden's semantic segmentation model config whose backbone and decoder may be
+    `archdsl`."""
 
     backbone: Backbone = dataclasses.field(default_factory=lambda: _default_backbone("specs/spinenet49.arch", 7))
+    decoder: Decoder = dataclasses.field(default_factory=lambda: Decoder(type="identity"))
 
 
 @dataclasses.dataclass

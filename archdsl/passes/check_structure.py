@@ -1,7 +1,7 @@
-"""check-structure: the graph has exactly one input, at least one output, and every node that
-needs inputs has them in the right number. (Unique names, defined references and acyclicity are
-established while the graph is built, with located diagnostics; they are re-checked here so graphs
-built from Python get the same guarantees.)"""
+"""check-structure: the graph has exactly one input (or only feature inputs above L0), at least one
+output, and every node that needs inputs has them in the right number. (Unique names, defined
+references and acyclicity are established while the graph is built, with located diagnostics; they
+are re-checked here so graphs built from Python get the same guarantees.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ class CheckStructure(Pass):
     def run(self, state: State) -> State:
         g, diags = state.graph, []
         inputs = g.input_names()
-        if len(inputs) != 1:
+        # Inputs above L0 are a backbone's features feeding a block checked on its own
+        # (`archdsl.arch.load_block`): there may be one per level. An image input is at L0.
+        features = inputs and all(g.node(i).level > 0 for i in inputs)
+        if len(inputs) != 1 and not features:
             found = ", ".join(inputs) or "none"
             diags.append(error(f"an arch needs exactly one input, found {len(inputs)} ({found})",
                                g.node(inputs[1]).span if len(inputs) > 1 else None))

@@ -9,7 +9,8 @@ Writes a synthetic TFRecord dataset (`archdsl.modelgarden.synthetic`), loads the
 fresh task and trainer that must resume from the first run's checkpoint. The chief then exports
 a SavedModel with Model Garden's `export_saved_model_lib` and runs its serving signature once.
 `mirrored` splits the CPU into two logical devices; `multi_worker` reads TF_CONFIG (start one
-process per worker). A JSON summary goes to WORKDIR/result-<worker>.json.
+process per worker; every worker resumes from the chief's checkpoint, and all wait for the
+chief's export before leaving). A JSON summary goes to WORKDIR/result-<worker>.json.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def make_strategy(kind: str) -> tf.distribute.Strategy:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     if kind == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        from archdsl.modelgarden.train import multi_worker_strategy
+
+        return multi_worker_strategy()  # a generous heartbeat timeout: CI machines are loaded
     return tf.distribute.get_strategy()
 
 
@@ -74,6 +77,12 @@ def export(params, checkpoint: str, export_dir: str) -> dict:
     return {k: list(v.shape) for k, v in out.items()}
 
 
+def wait_for_all(strategy) -> float:
+    """A sum over every replica: the chief exports alone while the other workers wait here, so
+    no worker leaves the run early (the coordination service would report it as crashed)."""
+    return float(tf.function(lambda: strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None))())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("workdir")
@@ -100,6 +109,8 @@ def main() -> None:
     }
     if worker == 0:
         result["export"] = export(second["params"], second["checkpoint"], str(work / "export"))
+    if args.strategy == "multi_worker":
+        result["barrier"] = wait_for_all(strategy)
     (work / f"result-{worker}.json").write_text(json.dumps(result, indent=1))
 
 

@@ -1,12 +1,12 @@
-"""archdsl's SpineNet-49S trained by Model Garden's own trainer on CPU, in two strategies.
+"""archdsl's SpineNet-49S trained by Model Garden's own trainer on CPU, in three strategies.
 
 Each test runs `examples/modelgarden/train_tiny.py` in subprocesses with a timeout (tiny
 TFRecords, 128 px, batch 2, one step per run): the default strategy (RetinaNet and semantic
-segmentation) and MirroredStrategy over two logical CPUs. Each must write a checkpoint, resume
-from it in a second run (one more train loop, not two), report evaluation metrics, keep its
-losses finite, and export a SavedModel through Model Garden's `export_saved_model_lib` whose
-serving signature runs. (MultiWorkerMirroredStrategy with two worker processes on 127.0.0.1
-does not pass on this 2-core machine yet: see docs/training.md.)
+segmentation), MirroredStrategy over two logical CPUs, and MultiWorkerMirroredStrategy with two
+worker processes on 127.0.0.1 (TF_CONFIG) that the test starts and always kills. Each must write
+a checkpoint, resume from it in a second run (one more train loop, not two: every worker resumes
+from the chief's checkpoint), report evaluation metrics, keep its losses finite, and export a
+SavedModel through Model Garden's `export_saved_model_lib` whose serving signature runs.
 """
 
 from __future__ import annotations
@@ -85,3 +85,23 @@ def test_mirrored_two_cpus(tmp_path):
     log = tmp_path / "log.txt"
     _wait([_launch(tmp_path, ["--strategy", "mirrored"], _env(), log)], [log])
     _check(json.loads((tmp_path / "result-0.json").read_text()), "AP", "detection_boxes", replicas=2)
+
+
+def test_multi_worker_two_processes(tmp_path):
+    workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
+    procs, logs = [], []
+    try:
+        for i in range(2):
+            config = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}})
+            logs.append(tmp_path / f"log-{i}.txt")
+            procs.append(_launch(tmp_path, ["--strategy", "multi_worker"], _env(TF_CONFIG=config), logs[-1]))
+    finally:
+        _wait(procs, logs)
+    chief = json.loads((tmp_path / "result-0.json").read_text())
+    _check(chief, "AP", "detection_boxes", replicas=2)
+    other = json.loads((tmp_path / "result-1.json").read_text())
+    assert other["replicas"] == 2 and other["finite"]
+    assert chief["barrier"] == other["barrier"] == 2.0  # both stayed until the chief had exported
+    assert [len(r["train"]) for r in other["runs"]] == [1, 1], "the second worker did not resume"
+    # One model, two workers: the chief and the other worker report the same training loss.
+    assert other["runs"][1]["train"][0]["training_loss"] == pytest.approx(chief["runs"][1]["train"][0]["training_loss"])
