@@ -53,6 +53,7 @@ def keras_activation(fn: str, name: str) -> Any:
 _TFLITE_OPS: Mapping[str, tuple[str, ...]] = {
     "relu": ("RELU",), "swish": ("LOGISTIC", "MUL"), "sigmoid": ("LOGISTIC",), "hard_sigmoid": ("ADD", "MUL"),
     "hard_swish": ("HARD_SWISH",), "relu6": ("RELU6",), "gelu": ("GELU",), "tanh": ("TANH",), "linear": (),
+    "softmax": ("SOFTMAX",),
 }
 
 

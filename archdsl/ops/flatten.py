@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import OpDef, Param, RuleContext, Shape, positive
+from archdsl.ops.deploy import everywhere
 from archdsl.ops.pool import NoAttrs
 
 
@@ -51,9 +52,10 @@ RESIZE_FIXED = OpDef(
     "resize_fixed", "bilinear resize (tf.image.resize) to a fixed size, e.g. `resize_fixed 8 8` (height, width)",
     SizeAttrs, params=(Param("height", "int"), Param("width", "int")), positional=("height", "width"),
     shape=lambda a, ins, ctx: Shape(a.height, a.width, ins[0].channels), lower=_lower_resize,
-    label=lambda a: f"resize to {a.height}×{a.width}")
+    label=lambda a: f"resize to {a.height}×{a.width}", deploy=everywhere("RESIZE_BILINEAR"))
 FLATTEN = OpDef("flatten", "a feature map flattened row-major to a 1x1 vector of h*w*c channels", NoAttrs,
-                shape=_flatten_shape, lower=_lower_flatten)
+                shape=_flatten_shape, lower=_lower_flatten, deploy=everywhere("RESHAPE"))
 STOP_GRADIENT = OpDef("stop_gradient", "identity forward, no gradient backward (tf.stop_gradient)", NoAttrs,
-                      lower=_lower_stop, label=lambda a: "stop gradient", in_summary=False)
+                      lower=_lower_stop, label=lambda a: "stop gradient", in_summary=False,
+                      deploy=everywhere(note="identity at inference"))
 OPS = (RESIZE_FIXED, FLATTEN, STOP_GRADIENT)

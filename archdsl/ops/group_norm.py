@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ops.base import Cost, OpDef, Param, RuleContext, RuleError, Shape, positive
+from archdsl.ops.deploy import Deploy, Problem, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,13 @@ def _cost(a: GroupNormAttrs, ins: Sequence[Shape], out: Shape, ctx: RuleContext)
     return Cost(2 * out.channels, 2 * out.channels, 0)  # gamma and beta, both trained
 
 
+# The converter takes it, but the interpreter's BROADCAST_TO refuses the shapes at prepare time
+# (fp32 and int8, any batch): measured with TensorFlow 2.20's TFLite (tests/keras/test_deploy.py).
+_NO_TFLITE = Problem(Verdict.DYNAMIC, "group normalization converts but does not run in the TFLite interpreter "
+                                      "(tf-keras's GroupNormalization broadcasts to shapes known only at run time)",
+                     "deploy as a SavedModel, or use `bn` where the model allows it")
+
+
 def _lower(a: GroupNormAttrs, name: str) -> Any:
     import tf_keras
 
@@ -45,5 +53,7 @@ GROUP_NORM = OpDef(
     "group_norm", "group normalization, e.g. `group_norm 32` (groups; `epsilon` 0.001)", GroupNormAttrs,
     params=(Param("groups", "int", 32), Param("epsilon", "float", 1e-3)), positional=("groups",),
     shape=_shape, cost=_cost, lower=_lower, label=lambda a: f"group norm /{a.groups}", weighted=True,
-    in_summary=False)
+    in_summary=False, deploy=Deploy(
+        (), {t: _NO_TFLITE for t in ("tflite", "tflite-int8", "tflite-gpu")},
+        note="tf-keras's GroupNormalization reshapes with broadcasts computed at run time"))
 OPS = (GROUP_NORM,)

@@ -13,6 +13,8 @@ from archdsl.deploy.support import TARGETS, known_ops, support
 from archdsl.ir import nodes as n
 from archdsl.ops import tokens as tok
 from archdsl.ops import transformer as tr
+from archdsl.ops.flatten import SizeAttrs
+from archdsl.ops.group_norm import GroupNormAttrs
 from archdsl.ops.sepconv import SepConvAttrs
 
 from conftest import ROOT
@@ -33,7 +35,9 @@ CASES = [
     ("conv", n.ConvAttrs(8, 3, 1, depthwise=True, dilation=2), [MAP]),
     ("bn", n.BatchNormAttrs(), [MAP]),
     *[("act", n.ActAttrs(f), [MAP]) for f in n.ACTIVATIONS],
-    ("maxpool", n.PoolAttrs(), [MAP]), ("upsample", n.UpsampleAttrs(2), [MAP]), ("resize", n.ResizeAttrs(2), [MAP]),
+    ("maxpool", n.PoolAttrs(), [MAP]), ("avgpool", n.PoolAttrs(2, 2), [MAP]),
+    ("resize_fixed", SizeAttrs(8, 4), [MAP]), ("flatten", n.NoAttrs(), [(4, 4, 8)]),
+    ("stop_gradient", n.NoAttrs(), [MAP]), ("group_norm", GroupNormAttrs(4), [MAP]), ("upsample", n.UpsampleAttrs(2), [MAP]), ("resize", n.ResizeAttrs(2), [MAP]),
     ("add", n.NoAttrs(), [MAP, MAP]), ("concat", n.NoAttrs(), [MAP, MAP]), ("attention", n.NoAttrs(), [MAP, MAP]),
     ("mul", n.NoAttrs(), [MAP, (1, 1, 8)]), ("mul", n.NoAttrs(), [MAP, MAP]),
     ("global_pool", n.NoAttrs(), [MAP]), ("identity", n.NoAttrs(), [MAP]), ("drop_path", n.DropAttrs(0.2), [MAP]),
@@ -71,13 +75,19 @@ def _one_op(op: str, attrs, shapes):
 
 
 def _converts(fn, model, shapes, quantize=None) -> bytes | None:
+    """The flatbuffer, when the converter takes the model and the interpreter then runs it."""
     def data():
         for _ in range(2):
             yield [np.random.default_rng(1).normal(size=(1, *s)).astype("float32") for s in shapes]
     try:
-        return tflite.convert(fn, model, quantize, data)
+        flatbuffer = tflite.convert(fn, model, quantize, data)
     except tflite.ConversionError:
         return None
+    try:  # some conversions succeed and fail in the interpreter's prepare step
+        _run(flatbuffer, [np.zeros((2, *s), "float32") for s in shapes])
+    except RuntimeError:
+        return None
+    return flatbuffer
 
 
 def _run(flatbuffer: bytes, inputs: list[np.ndarray]) -> np.ndarray:
