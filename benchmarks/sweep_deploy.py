@@ -52,6 +52,9 @@ _FAMILIES: dict[str, dict[str, Any]] = {
     "dilated_resnet": _DILATED, "aspp": _DILATED,
     "deeplabv3plus": {**_DILATED, "head_filters": 16, "head_convs": 1, "low_level_filters": 8, "num_classes": 3},
     "efficientnet": {"input_size": 64, "width_scale": 0.25}, "mobilenet": {"input_size": 64},
+    "segmentation_spinenet49_mask_scoring": {"input_size": 128, "num_classes": 3, "head_convs": 1,
+                                             "mask_scoring_convs": 1, "mask_scoring_filters": 16, "fc_dims": 32},
+    "mask_scoring": {"input_size": 32, "num_classes": 3, "num_convs": 1, "num_filters": 16, "fc_dims": 32},
 }
 
 

@@ -19,8 +19,8 @@ import sweep_deploy  # noqa: E402
 pytestmark = pytest.mark.keras
 
 # The fewest cheap specs whose primitive ops are every op of every spec (checked below).
-CI_SPECS = ("segmentation_vit", "vit", "retinanet_mobile", "nasfpn", "deeplabv3plus_resnet50")
-INT8 = ("segmentation_vit", "vit", "retinanet_mobile")
+CI_SPECS = ("segmentation_vit", "vit", "retinanet_mobile", "nasfpn", "deeplabv3plus_resnet50", "mask_scoring")
+INT8 = ("segmentation_vit", "vit", "retinanet_mobile", "mask_scoring")
 
 
 def _ops(path) -> set[str]:
