@@ -65,3 +65,16 @@ def test_deeplabv3plus_decoder_at_the_output_stride():
         arch = archdsl.load("specs/deeplabv3plus_resnet50.arch", {"input_size": 64, "output_stride": stride})
         assert arch.outputs["decoder"] == {str(stride.bit_length() - 1): (grid, grid, 256)}
         assert arch.outputs["logits"] == (16, 16, 21)  # the low level, L2
+
+
+def test_upsample_factor_past_the_label_size_is_located():
+    # The head reads L3 of a 256 input (32x32): a factor of 16 would make logits of 512x512, past
+    # the label size (the input's); 3 makes no level. A factor short of the label size is valid:
+    # Model Garden's loss resizes the logits to the labels (as its default upsample_factor=1 does).
+    message = _error("specs/segmentation_spinenet49.arch", {"upsample_factor": 16, "input_size": 256})
+    assert "`head.up` upsamples above the input (level -1)" in message
+    assert "segmentation.arch:35:" in message and "note: in `segmentation_head`, called here" in message
+    message = _error("specs/segmentation_spinenet49.arch", {"upsample_factor": 3, "input_size": 256})
+    assert "upsampling factor 3 is not a power of two" in message
+    assert archdsl.load("specs/segmentation_spinenet49.arch", {"upsample_factor": 8, "input_size": 256}
+                        ).outputs["logits"][:2] == (256, 256)
