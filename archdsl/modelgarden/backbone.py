@@ -92,6 +92,18 @@ def add_weight_decay(model: tf_keras.Model, regularizer: Any) -> None:
             model.add_loss(lambda kernel=layer.kernel: regularizer(kernel))
 
 
+def finish_level_model(model: tf_keras.Model, arch: Arch, endpoints: Mapping[Any, Any],
+                       l2_regularizer: Any | None) -> None:
+    """What a Model Garden backbone or decoder built from `arch` carries beyond its graph: the
+    lowering plan (weight transfer and import-weights read it), the arch, `output_specs` keyed
+    by level, and Model Garden's weight decay."""
+    attach_structure(model, list(plan(arch)))
+    model.arch = arch
+    model._output_specs = {str(k): v.get_shape() for k, v in endpoints.items()}
+    if l2_regularizer is not None:
+        add_weight_decay(model, l2_regularizer)
+
+
 def arch_for(config: ArchdslBackboneConfig, input_shape: Any, norm_activation: Any | None = None) -> Arch:
     """The checked `Arch` the `archdsl` backbone config builds (no TensorFlow)."""
     if not config.spec:
@@ -112,11 +124,7 @@ class ArchdslBackbone(tf_keras.Model):
         if not isinstance(endpoints, Mapping):
             raise ArchError(error(f"{spec}: a backbone must return a dict keyed by level, not one tensor"))
         super().__init__(inputs=inner.input, outputs=dict(endpoints), **kwargs)
-        attach_structure(self, list(plan(arch)))  # weight transfer and import-weights read it
-        self.arch = arch
-        self._output_specs = {str(k): v.get_shape() for k, v in endpoints.items()}
-        if l2_regularizer is not None:
-            add_weight_decay(self, l2_regularizer)
+        finish_level_model(self, arch, endpoints, l2_regularizer)
 
     @property
     def output_specs(self) -> dict[str, Any]:

@@ -27,10 +27,8 @@ from archdsl.arch import Arch, load_block
 from archdsl.diagnostics import ArchError, error
 from archdsl.ir.load import load_module
 from archdsl.lower import to_keras
-from archdsl.lower.keras import attach_structure
 from archdsl.lower.names import keras_name
-from archdsl.lower.plan import plan
-from archdsl.modelgarden.backbone import add_weight_decay, chosen_params
+from archdsl.modelgarden.backbone import chosen_params, finish_level_model
 from archdsl.syntax import ast
 
 __all__ = ["ArchdslDecoderConfig", "Decoder", "ArchdslDecoder", "build_archdsl_decoder", "decoder_arch"]
@@ -110,11 +108,7 @@ class ArchdslDecoder(tf_keras.Model):
         if not isinstance(endpoints, Mapping):
             raise ArchError(error(f"{spec}: decoder `{block}` must return a family of levels, not one tensor"))
         super().__init__(inputs=inputs, outputs=dict(endpoints), **kwargs)
-        attach_structure(self, list(plan(arch)))
-        self.arch = arch
-        self._output_specs = {str(k): v.get_shape() for k, v in endpoints.items()}
-        if l2_regularizer is not None:
-            add_weight_decay(self, l2_regularizer)
+        finish_level_model(self, arch, endpoints, l2_regularizer)
 
     @property
     def output_specs(self) -> dict[str, Any]:
