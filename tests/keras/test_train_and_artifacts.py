@@ -63,12 +63,16 @@ def test_savedmodel_artifact_has_a_serving_signature(tmp_path):
     arch = archdsl.load("specs/spinenet49S.arch", SMALL)
     model = arch.to_keras()
     path = save(model, arch, str(tmp_path / "sm") + os.sep)
-    assert "serving_default" in tf.saved_model.load(path).signatures
+    serve = tf.saved_model.load(path).signatures["serving_default"]
     assert "spinenet.arch" in read_bundle(path)["files"]
     loaded, again = archdsl.load_model(path)
     x = np.random.rand(1, 128, 128, 3).astype("float32")
     a, b = model(x, training=False), loaded(x, training=False)
     assert all(np.array_equal(a[k], b[k]) for k in a) and again.params == arch.params
+    # The signature TF Serving calls: the model's input by name, its outputs by key.
+    served = serve(**{model.input_names[0]: tf.constant(x)})
+    assert set(served) == {str(k) for k in a}
+    assert all(np.allclose(served[str(k)], a[k], atol=1e-5) for k in a)
 
 
 def test_failed_write_leaves_the_old_artifact(tmp_path, monkeypatch):
