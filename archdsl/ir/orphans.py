@@ -9,7 +9,7 @@ The IR printer asks `check_printable` whether its `merge orphans` would give the
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from archdsl.ir.print_chains import Unprintable
 
@@ -31,13 +31,15 @@ class Line(NamedTuple):
     target: Hashable
 
 
-def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Callable[[K], Hashable]) -> list[tuple[K, int]]:
+def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Any) -> list[tuple[K, int]]:
     """(candidate, line index) for every orphan an output line sums in (Model Garden's
     spinenet.py `_build_scale_permuted_network` / nasfpn.py `_build_feature_pyramid`).
 
     The candidates (Model Garden's `net`) are `seeds`, then every other parent the lines read, in
     first-use order, then each line's node as it is made. An output line takes, in that order,
-    each candidate nothing has read yet whose shape equals the line's combined shape."""
+    each candidate nothing has read yet whose shape equals the line's combined shape. `shape[c]`
+    is candidate c's shape (a mapping, or a list for the NAS sampler's int candidates: indexing is
+    cheaper than a call in its hot loop)."""
     seen = {line.node for line in lines} | set(seeds)
     net: list = list(seeds)
     for line in lines:
@@ -52,7 +54,7 @@ def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Callable[[K],
             uses[parent] = uses.get(parent, 0) + 1
         if line.output:
             for cand in net:
-                if not uses.get(cand) and shape(cand) == line.target:
+                if not uses.get(cand) and shape[cand] == line.target:
                     edges.append((cand, i))
                     uses[cand] = 1
         net.append(line.node)
@@ -96,7 +98,7 @@ def check_printable(graph: ArchGraph, shapes: Mapping[str, Shape]) -> None:
         lines = [Line(line.node, tuple(p for r in graph.inputs(line.combine) for p in graph.inputs(r)
                                        if not graph.is_orphan_edge(p, r)), line.output, shapes[line.combine])
                  for line in kept]
-        again = sorted(orphan_edges(lines, [s for s in section.seeds if s in graph], shapes.__getitem__))
+        again = sorted(orphan_edges(lines, [s for s in section.seeds if s in graph], shapes))
         if again != actual:
             raise Unprintable("a pruned fuse line took orphans that the printed `merge orphans` would give to "
                               "another line: the text cannot say this graph")

@@ -121,7 +121,7 @@ def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> lis
         channels = _table(t.params).channels
         shape = [(2, channels[t.kind(0), 2])] * STEM_BLOCKS + [(b.level, channels[b.kind, b.level]) for b in t.blocks]
     lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
-    edges: list[tuple[int, int]] = rules.orphan_edges(lines, (), shape.__getitem__)
+    edges: list[tuple[int, int]] = rules.orphan_edges(lines, (), shape)
     return [(src, i + STEM_BLOCKS) for src, i in edges]
 
 

@@ -38,7 +38,7 @@ class MergeOrphans(Pass):
             lines = [Line(line.node, tuple(p for r in g.inputs(line.combine) for p in g.inputs(r)), line.output,
                           shapes[line.combine]) for line in section.lines]
             into = {line.combine: line.combine for line in section.lines}
-            for cand, i in orphan_edges(lines, section.seeds, shapes.__getitem__):
+            for cand, i in orphan_edges(lines, section.seeds, shapes):
                 combine = section.lines[i].combine
                 if g.node(into[combine]).op != "add":  # orphans are summed in
                     into[combine] = _add_after(g, into[combine])
