@@ -158,11 +158,12 @@ def _group(kind: str, expansion: int) -> object:
             b, stride = _Block(e, kind, i), a.stride if i == 0 else 1
             shortcut = x
             # Model Garden's projection rule (spinenet.py), or always (resnet.py: `project`)
-            if i == 0 and (a.project or not (shape.channels == out_c and stride == 1)) and a.resnetd:
+            projects = i == 0 and (a.project or not (shape.channels == out_c and stride == 1))
+            if projects and a.resnetd:
                 pooled = b.add("shortcut0", "avgpool", PoolAttrs(2, stride), (x,), shape.strided(stride))
                 shortcut, _ = b.conv_bn("shortcut1", "norm0", pooled, shape.strided(stride), ConvAttrs(out_c, 1),
                                         a.bn)
-            elif i == 0 and (a.project or not (shape.channels == out_c and stride == 1)):
+            elif projects:
                 shortcut, _ = b.conv_bn("shortcut", "norm0", x, shape, ConvAttrs(out_c, 1, stride), a.bn)
             if expansion == 4:
                 y, s = b.conv_bn("conv1", "norm1", x, shape, ConvAttrs(a.filters, 1), a.bn)

@@ -35,16 +35,12 @@ def _make(v: Bound, ctx: BuildContext) -> PoolAttrs:
     return PoolAttrs(v["kernel"], _stride(v))
 
 
-def _lower_max(a: PoolAttrs, name: str) -> Any:
-    import tf_keras
+def _lower_window(layer: str) -> Any:
+    def lower(a: PoolAttrs, name: str) -> Any:
+        import tf_keras
 
-    return tf_keras.layers.MaxPool2D(pool_size=a.size, strides=a.stride, padding="same", name=name)
-
-
-def _lower_avg(a: PoolAttrs, name: str) -> Any:
-    import tf_keras
-
-    return tf_keras.layers.AveragePooling2D(pool_size=a.size, strides=a.stride, padding="same", name=name)
+        return getattr(tf_keras.layers, layer)(pool_size=a.size, strides=a.stride, padding="same", name=name)
+    return lower
 
 
 def _lower_global(a: NoAttrs, name: str) -> Any:
@@ -57,18 +53,18 @@ def _global_shape(a: NoAttrs, ins: Sequence[Shape], ctx: RuleContext) -> Shape:
     return Shape(1, 1, ins[0].channels)
 
 
-MAXPOOL = OpDef("maxpool", "max pooling with 'same' padding, e.g. `maxpool 3x3 /2`", PoolAttrs,
-                params=(Param("kernel", "int", 3), Param("stride", "int", None)), positional=("kernel",),
-                make_attrs=_make, values=lambda a: {"kernel": a.size, "stride": a.stride},
-                level_step=lambda v: log2_step(_stride(v), "stride"),
-                shape=lambda a, ins, ctx: ins[0].strided(a.stride), lower=_lower_max,
-                label=lambda a: f"maxpool {a.size}×{a.size}/{a.stride}", deploy=everywhere("MAX_POOL_2D"))
-AVGPOOL = OpDef("avgpool", "average pooling with 'same' padding, e.g. `avgpool 2x2 /2`", PoolAttrs,
-                params=(Param("kernel", "int", 2), Param("stride", "int", None)), positional=("kernel",),
-                make_attrs=_make, values=lambda a: {"kernel": a.size, "stride": a.stride},
-                level_step=lambda v: log2_step(_stride(v), "stride"),
-                shape=lambda a, ins, ctx: ins[0].strided(a.stride), lower=_lower_avg,
-                label=lambda a: f"avgpool {a.size}×{a.size}/{a.stride}", deploy=everywhere("AVERAGE_POOL_2D"))
+def _window_pool(name: str, what: str, kernel: int, layer: str, tflite_op: str) -> OpDef:
+    """A windowed pool ('same' padding, the stride defaulting to the window): max or average."""
+    return OpDef(name, f"{what} pooling with 'same' padding, e.g. `{name} {kernel}x{kernel} /2`", PoolAttrs,
+                 params=(Param("kernel", "int", kernel), Param("stride", "int", None)), positional=("kernel",),
+                 make_attrs=_make, values=lambda a: {"kernel": a.size, "stride": a.stride},
+                 level_step=lambda v: log2_step(_stride(v), "stride"),
+                 shape=lambda a, ins, ctx: ins[0].strided(a.stride), lower=_lower_window(layer),
+                 label=lambda a: f"{name} {a.size}×{a.size}/{a.stride}", deploy=everywhere(tflite_op))
+
+
+MAXPOOL = _window_pool("maxpool", "max", 3, "MaxPool2D", "MAX_POOL_2D")
+AVGPOOL = _window_pool("avgpool", "average", 2, "AveragePooling2D", "AVERAGE_POOL_2D")
 GLOBAL_POOL = OpDef("global_pool", "global average pooling (keeps H = W = 1)", NoAttrs,
                     shape=_global_shape, lower=_lower_global, deploy=everywhere("MEAN"))
 OPS = (MAXPOOL, AVGPOOL, GLOBAL_POOL)
