@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import archdsl
-from archdsl.ops import base
+from archdsl.ops import base, registry
 from archdsl.ops.registry import all_ops, get_op, origin, register_op, unregister_op
 from conftest import ROOT
 
@@ -37,6 +37,27 @@ def test_every_op_has_every_part(op):
     assert not d.composite or d.layers is not None, f"composite `{op}` does not bound its layers"
     assert origin(op).startswith("archdsl.ops.")
 
+
+def test_builtin_table_names_each_module_s_ops():
+    # registry.BUILTIN lets a lookup import one module; it must say exactly what each module defines
+    import importlib
+
+    for module, names in registry.BUILTIN.items():
+        defined = tuple(op.name for op in importlib.import_module(f"archdsl.ops.{module}").OPS)
+        assert defined == names, f"registry.BUILTIN[{module!r}]"
+    files = {p.stem for p in (ROOT / "archdsl" / "ops").glob("*.py")}
+    helpers = {"__init__", "base", "registry", "rules", "deploy"}
+    assert files - helpers == set(registry.BUILTIN), "an op module missing from registry.BUILTIN"
+
+
+def test_a_check_imports_only_the_op_modules_it_uses():
+    code = ("import json, sys, archdsl; archdsl.load('specs/spinenet49.arch'); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('archdsl.ops.', 'importlib.metadata')))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "archdsl.ops.conv" in loaded and "archdsl.ops.blocks" in loaded
+    # no transformer or token ops in a SpineNet, and no plug-in scan for a spec of built-ins
+    assert not loaded & {"archdsl.ops.transformer", "archdsl.ops.tokens", "importlib.metadata"}
 
 
 @pytest.fixture(autouse=True)

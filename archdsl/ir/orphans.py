@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from archdsl.ir.print_chains import Unprintable
-
 if TYPE_CHECKING:  # annotations only
     from archdsl.ir.graph import ArchGraph
     from archdsl.ops.base import Shape
@@ -88,6 +86,8 @@ def check_printable(graph: ArchGraph, shapes: Mapping[str, Shape]) -> None:
     """Refuse (`Unprintable`) a graph whose orphan edges its fuse sections' `merge orphans` would
     not reproduce from the lines still in the graph: a pruned line (reaching no output) may have
     taken an orphan that, without it, a later line would take."""
+    from archdsl.ir.print_chains import Unprintable  # the printer's; a check never imports it
+
     for section in graph.sections:
         if not section.merge_orphans:
             continue

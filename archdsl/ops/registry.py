@@ -1,6 +1,10 @@
 """The op registry: built-in ops, ops registered from Python, and ops of installed plug-ins.
 
-Built-ins are the modules named in `BUILTIN` (each exports `OPS`, a tuple of `OpDef`s). A user adds
+Built-ins are the modules named in `BUILTIN` (each exports `OPS`, a tuple of `OpDef`s), with the names
+each defines: looking a name up imports only the module that defines it, so checking a SpineNet never
+imports the transformer or token ops (importing an op module creates its frozen attrs classes, which
+costs about as much as the whole check's passes; tests/test_ops.py proves the table equals the
+modules' `OPS`). A user adds
 an op with `archdsl.register_op(OpDef(...))`; an installed package names its ops in its own
 metadata under the entry-point group `archdsl.ops` (the value an `OpDef` or a sequence of them),
 which are loaded the first time a name is looked up that no built-in has (or all ops are listed),
@@ -14,18 +18,28 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator
-from importlib.metadata import entry_points
 
 from archdsl.diagnostics import ArchError, error
 from archdsl.ops.base import OpDef
 
 ENTRY_POINT_GROUP = "archdsl.ops"
-BUILTIN = ("input", "conv", "bn", "act", "pool", "sampling", "merge", "blocks", "mbconv", "sepconv", "resample",
-           "drop_path", "tokens", "transformer", "encoder", "segment", "flatten", "group_norm")
+# module of archdsl.ops -> the op names its `OPS` defines
+BUILTIN: dict[str, tuple[str, ...]] = {
+    "input": ("input",), "conv": ("conv",), "bn": ("bn",), "act": ("act",),
+    "pool": ("maxpool", "avgpool", "global_pool"), "sampling": ("upsample", "resize"),
+    "merge": ("add", "mul", "concat", "attention", "identity"), "blocks": ("bottleneck", "residual"),
+    "mbconv": ("squeeze_excite", "mbconv", "convbn"), "sepconv": ("sepconv",), "resample": ("resample",),
+    "drop_path": ("drop_path",),
+    "tokens": ("patch_embed", "cls_token", "pool_tokens", "to_map", "tokens_to_map", "to_tokens"),
+    "transformer": ("layer_norm", "self_attention", "dense", "dropout", "layer_scale", "pos_embed"),
+    "encoder": ("encoder_block", "encoder"), "segment": ("resize_to",),
+    "flatten": ("resize_fixed", "flatten", "stop_gradient"), "group_norm": ("group_norm",),
+}
+_MODULE_OF = {name: module for module, names in BUILTIN.items() for name in names}
 
 _ops: dict[str, OpDef] = {}
 _origin: dict[str, str] = {}
-_builtins_loaded = False
+_modules_loaded: set[str] = set()
 _plugins_loaded = False
 
 
@@ -33,14 +47,17 @@ class DuplicateOp(ValueError):
     """Two definitions claim one op name."""
 
 
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
+def _load_module(module: str) -> None:
+    if module in _modules_loaded:
         return
-    _builtins_loaded = True
+    _modules_loaded.add(module)
+    for op in importlib.import_module(f"archdsl.ops.{module}").OPS:
+        _add(op, f"archdsl.ops.{module}")
+
+
+def _load_builtins() -> None:
     for module in BUILTIN:
-        for op in importlib.import_module(f"archdsl.ops.{module}").OPS:
-            _add(op, f"archdsl.ops.{module}")
+        _load_module(module)
 
 
 def _load() -> None:
@@ -50,6 +67,8 @@ def _load() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True  # set first: a plug-in that looks an op up while loading must not recurse
+    from importlib.metadata import entry_points  # its import alone costs a tenth of a check
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         origin = f"package {ep.dist.name if ep.dist else '?'} (entry point {ep.name} = {ep.value})"
         try:
@@ -67,6 +86,8 @@ def _load() -> None:
 
 
 def _add(op: OpDef, origin: str) -> None:
+    if op.name in _MODULE_OF:
+        _load_module(_MODULE_OF[op.name])  # a duplicate of a built-in not imported yet is still one
     if op.name in _ops:
         raise DuplicateOp(f"op `{op.name}` is defined twice: by {_origin[op.name]} and by {origin}")
     _ops[op.name] = op
@@ -85,8 +106,7 @@ def register_op(op: OpDef, *, origin: str | None = None) -> OpDef:
 
 def unregister_op(name: str) -> None:
     """Remove an op registered from Python (tests and notebooks re-registering an edited op)."""
-    _load_builtins()
-    if _origin.get(name, "").startswith("archdsl.ops."):
+    if name in _MODULE_OF:
         raise ValueError(f"`{name}` is a built-in op")
     _ops.pop(name, None)
     _origin.pop(name, None)
@@ -102,8 +122,8 @@ def get_op(name: str) -> OpDef:
 
 def find_op(name: str) -> OpDef | None:
     op = _ops.get(name)
-    if op is None:
-        _load_builtins()
+    if op is None and name in _MODULE_OF:
+        _load_module(_MODULE_OF[name])
         op = _ops.get(name)
     if op is None and not _plugins_loaded:
         _load()
