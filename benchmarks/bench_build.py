@@ -8,6 +8,12 @@ Each build starts from `clear_session()`; inference times are the median of `--r
 `tf.function` after one warm-up call (which also pays the XLA compile). `--markdown` prints this
 benchmark's section of BENCHMARKS.md (what `benchmarks/run` assembles), including one full-size
 `archdsl compile --xla` run (`--full-size 96`; `--full-size none` skips it).
+
+    python benchmarks/bench_build.py --builds 5 --variants 49S 49 96 143 143L 190
+
+times builds only: per variant, one untimed warm-up build of each model (TensorFlow's first-use
+costs hit neither), then N rounds building both, the order swapped each round; medians of wall
+and CPU time (the CPU-time ratio moves less with other jobs on the machine).
 """
 
 from __future__ import annotations
@@ -54,6 +60,22 @@ def infer_seconds(model, x, jit: bool, runs: int) -> tuple[float, float]:
     _, first = timed(lambda: tf.nest.map_structure(lambda t: t.numpy(), f(x)))
     times = [timed(lambda: tf.nest.map_structure(lambda t: t.numpy(), f(x)))[1] for _ in range(runs)]
     return first, statistics.median(times)
+
+
+def builds(model_id: str, size: int, n: int) -> dict:
+    arch = archdsl.load(f"specs/spinenet{model_id}.arch", {"input_size": size})
+    makers = {"archdsl": arch.to_keras, "mg": lambda: build_mg(model_id, size)}
+    times: dict[str, list[tuple[float, float]]] = {"archdsl": [], "mg": []}
+    for round_ in range(-1, n):
+        for name in sorted(makers, reverse=round_ % 2 == 1):
+            tf_keras.backend.clear_session()
+            wall, cpu = time.perf_counter(), time.process_time()
+            makers[name]()
+            if round_ >= 0:  # round -1 is the warm-up
+                times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    med = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for name, t in times.items()}
+    return {"variant": model_id, "wall": med, "wall_ratio": med["archdsl"][0] / med["mg"][0],
+            "cpu_ratio": med["archdsl"][1] / med["mg"][1]}
 
 
 def bench(model_id: str, size: int, batch: int, runs: int) -> dict:
@@ -157,7 +179,17 @@ def main() -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--markdown", action="store_true", help="print a BENCHMARKS.md section")
     p.add_argument("--full-size", default="96", help="with --markdown: time one full-size compile (or 'none')")
+    p.add_argument("--builds", type=int, default=0, help="time builds only: N alternating rounds per variant")
     a = p.parse_args()
+    if a.builds:
+        print("| variant | archdsl wall s | MG wall s | wall ratio | archdsl CPU s | MG CPU s | CPU ratio |\n"
+              "|---|---:|---:|---:|---:|---:|---:|")
+        for v in a.variants:
+            r = builds(v, a.size, a.builds)
+            (aw, ac), (mw, mc) = r["wall"]["archdsl"], r["wall"]["mg"]
+            print(f"| {v} | {aw:.2f} | {mw:.2f} | {r['wall_ratio']:.2f} | {ac:.2f} | {mc:.2f} | {r['cpu_ratio']:.2f} |",
+                  flush=True)
+        return
     if not a.markdown:
         print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
               f"TF {tf.__version__}, tf_keras {tf_keras.__version__}; input {a.size}, batch {a.batch}, median of {a.runs}")
