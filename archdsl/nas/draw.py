@@ -63,20 +63,27 @@ def draw(rng: random.Random, num_blocks: int, levels: Sequence[int], output_leve
     blocks = []
     for k in range(n):
         index = k + STEM_BLOCKS
-        must = [i for i in pending if absorber[i] < k]
         counts = kept[k] or k < n_in
-        if counts:
-            force = len(must) + (1 if k < n_in else 0) - capacity[k + 1]
-            chosen = rng.sample(must, min(force, 2)) if force > 0 else []
-            banned: Sequence[int] = ()
-        else:  # a pruned output line must not read a block the orphan rule would otherwise rescue
-            chosen, banned = [], [i for i in pending if i not in must]
+        chosen: list[int] = []
+        banned: Sequence[int] = ()
+        extra = 1 if k < n_in else 0
+        # Slots can run out only if every pending block must be read (`must`: those the orphan
+        # rule will not absorb); skip listing them when even that leaves enough.
+        if counts and len(pending) + extra > capacity[k + 1]:
+            must = [i for i in pending if absorber[i] < k]
+            force = len(must) + extra - capacity[k + 1]
+            if force > 0:
+                chosen = rng.sample(must, min(force, 2))
+        elif not counts:  # a pruned output line must not read a block the orphan rule would otherwise rescue
+            banned = [i for i in pending if absorber[i] >= k]
         while len(chosen) < 2:
             cand = _below(bits, index)
             if cand not in chosen and cand not in banned:
                 chosen.append(cand)
         if counts:
-            pending = [i for i in pending if i not in chosen]
+            for i in chosen:
+                if i in pending:
+                    pending.remove(i)
         if kept[k]:  # the orphan rule merges the pending blocks of this line's level and kind
             g = group[index]
             pending = [i for i in pending if group[i] != g]

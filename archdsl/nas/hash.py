@@ -151,16 +151,20 @@ def digest_contracted(labels: list[int], preds: list[tuple[int, ...]], ordered: 
         for i, v in enumerate(by_colour):
             rank[v] = i
         words = [_CERT_MAGIC]
+        extend = words.extend
         for v in by_colour:
             ps = preds[v]
-            words.append(labels[v])
-            words.append(len(ps))
             if len(ps) == 1:
-                words.append(rank[ps[0]])
+                extend((labels[v], 1, rank[ps[0]]))
             elif ordered is not None and ordered[v]:
-                words.extend([rank[u] for u in ps])
+                extend((labels[v], len(ps)))
+                extend([rank[u] for u in ps])
+            elif len(ps) == 2:  # an add's usual count: sorted by hand
+                a, b = rank[ps[0]], rank[ps[1]]
+                extend((labels[v], 2, a, b) if a < b else (labels[v], 2, b, a))
             else:
-                words.extend(sorted([rank[u] for u in ps]))
+                extend((labels[v], len(ps)))
+                extend(sorted([rank[u] for u in ps]))
         data = array("Q", words).tobytes()
     else:
         flags = [False] * len(labels) if ordered is None else ordered
@@ -228,21 +232,29 @@ def two_pass(labels, preds, ordered, order=None) -> list[int]:
 
 def _two_pass_unordered(labels: list[int], preds: list[tuple[int, ...]]) -> list[int]:
     """`two_pass` of a graph numbered in a topological order where no input order matters: the
-    same values, fewer steps per vertex."""
+    same values, fewer steps per vertex (two inputs, an add's usual count, are sorted by hand;
+    one consumer, the usual count, needs no sort)."""
     up: list[int] = []
+    append = up.append
     for label, ps in zip(labels, preds):
         if len(ps) == 1:
-            up.append(hash((label, up[ps[0]])))
+            append(hash((label, up[ps[0]])))
+        elif len(ps) == 2:
+            a, b = up[ps[0]], up[ps[1]]
+            append(hash((label, a, b) if a <= b else (label, b, a)))
         else:
-            up.append(hash((label, *sorted([up[u] for u in ps]))))
+            append(hash((label, *sorted([up[u] for u in ps]))))
     n_v = len(labels)
     down_items: list[list[int]] = [[] for _ in range(n_v)]
     colours = [0] * n_v
     for v in range(n_v - 1, -1, -1):
         items = down_items[v]
-        if len(items) > 1:
+        if len(items) == 1:
+            c = hash((up[v], items[0]))
+        else:
             items.sort()
-        colours[v] = c = hash((up[v], *items))
+            c = hash((up[v], *items))
+        colours[v] = c
         for u in preds[v]:
             down_items[u].append(c)
     return colours
