@@ -48,17 +48,7 @@ def draw(rng: random.Random, num_blocks: int, levels: Sequence[int], output_leve
     line_levels = [levels[_below(bits, n_levels)] for _ in range(n_in)] + out_levels
     line_kinds = [kinds[_below(bits, n_kinds)] for _ in range(n)]
     kept = [n_in <= k and p.min_level <= line_levels[k] <= p.max_level for k in range(n)]
-    # By block index (stem blocks first): the (level, kind) group the orphan rule matches on, and
-    # the last kept output line of that group (-1: none). A pending block is absorbed after line k
-    # iff that line comes at or after k; the stem blocks never are.
-    group: list[tuple[int, str] | None] = [None] * STEM_BLOCKS + list(zip(line_levels, line_kinds))
-    last_kept = {group[k + STEM_BLOCKS]: k for k in range(n) if kept[k]}  # the last one wins
-    absorber = [-1] * STEM_BLOCKS + [last_kept.get(g, -1) for g in group[STEM_BLOCKS:]]
-    # Later slots that can read a pending block: 2 per kept-output or intermediate line, minus
-    # 1 per intermediate line (it becomes pending itself). capacity[k]: over lines after k.
-    capacity = [0] * (n + 1)
-    for j in range(n - 1, -1, -1):
-        capacity[j] = capacity[j + 1] + (2 if kept[j] else (1 if j < n_in else 0))
+    group, absorber, capacity = _plan(line_levels, line_kinds, kept, n_in)
     pending: list[int] = [1]  # s1 must be read by a live line
     blocks = []
     for k in range(n):
@@ -91,3 +81,21 @@ def draw(rng: random.Random, num_blocks: int, levels: Sequence[int], output_leve
             pending.append(index)
         blocks.append(_block_spec(line_levels[k], line_kinds[k], (chosen[0], chosen[1]), k >= n_in))
     return Topology(tuple(blocks), p)
+
+
+def _plan(line_levels: list[int], line_kinds: list[str], kept: list[bool],
+          n_in: int) -> tuple[list[tuple[int, str] | None], list[int], list[int]]:
+    """What the draw of parents looks up per line, fixed once levels and kinds are drawn."""
+    n = len(line_levels)
+    # By block index (stem blocks first): the (level, kind) group the orphan rule matches on, and
+    # the last kept output line of that group (-1: none). A pending block is absorbed after line k
+    # iff that line comes at or after k; the stem blocks never are.
+    group: list[tuple[int, str] | None] = [None] * STEM_BLOCKS + list(zip(line_levels, line_kinds))
+    last_kept = {group[k + STEM_BLOCKS]: k for k in range(n) if kept[k]}  # the last one wins
+    absorber = [-1] * STEM_BLOCKS + [last_kept.get(g, -1) for g in group[STEM_BLOCKS:]]
+    # Later slots that can read a pending block: 2 per kept-output or intermediate line, minus
+    # 1 per intermediate line (it becomes pending itself). capacity[k]: over lines after k.
+    capacity = [0] * (n + 1)
+    for j in range(n - 1, -1, -1):
+        capacity[j] = capacity[j + 1] + (2 if kept[j] else (1 if j < n_in else 0))
+    return group, absorber, capacity
