@@ -26,7 +26,7 @@ class Evaluation:
     hash: str
     live: tuple[bool, ...]                   # per block index (stem blocks first)
     orphans: tuple[tuple[int, int], ...]     # (source, target) block indices of the orphan rule's edges
-    valid: bool = True                       # every block and s1 reach a kept output (`valid`)
+    valid: bool                              # every block and s1 reach a kept output (`valid`)
 
 
 def valid(t: Topology) -> bool:

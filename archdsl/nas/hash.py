@@ -19,8 +19,9 @@ and the certificate lists every vertex in it as (label, number of inputs, input 
 the graph out. Otherwise (twins: two nodes computing the same thing from the same inputs) an exact
 canonical labelling is searched by individualisation and refinement (colour refinement in both
 edge directions, then branching on the smallest tied cell, pruned by the automorphisms found on
-the way), and the least leaf certificate is hashed. Colour collisions can only cost time, never
-exactness, because certificates spell the graph out (labels are 64-bit digests).
+the way; `archdsl.nas.canon`), and the least leaf certificate is hashed. Colour collisions can
+only cost time, never exactness, because certificates spell the graph out (labels are 64-bit
+digests).
 """
 
 from __future__ import annotations
