@@ -14,6 +14,7 @@ from archdsl.cli import main
 from archdsl.nas import (SPINENET49, BlockSpec, Builder, ScalePermutedSpace, Topology, arch_hash, arch_of,
                          diff, evaluate, print_topology)
 from archdsl.ir import nodes as n
+from archdsl.nas import fast
 
 
 def _load_text(text: str, tmp: Path, name: str = "t.arch") -> archdsl.Arch:
@@ -200,3 +201,48 @@ def test_diff_report_names_nested_attribute_fields():
     assert "~ stem.bn: momentum 0.99 -> 0.9" in lines
     assert "~ b3: bn.momentum 0.99 -> 0.9" in lines
     assert lines[-1] == "params +0, MACs +0"
+
+
+def test_sampled_sequence_for_a_seed_is_pinned():
+    """A seed samples (and mutates into) the same candidates as before the fast path's rewrite
+    (hashes recorded from commit 33da0ab): sample folders and searches stay reproducible."""
+    space, rng = ScalePermutedSpace(), random.Random(2026)
+    assert [space.sample_candidate(rng).hash for _ in range(3)] == [
+        "acd04795eb2ffb34d81c38e3172e9a99", "54091d49012c5c824f1465caa1399cf5", "b190f0a540ac0e7b6499c4ffe2968c74"]
+    c = space.sample_candidate(rng)
+    mutated = []
+    for _ in range(3):
+        c = space.mutate_candidate(c, rng)
+        mutated.append(c.hash)
+    assert mutated == ["c4bad9190b390b90b07727bb4301e49b", "8a9db1de83f424ae160a24daf106ad4d",
+                       "baa866685f89ab1f7e0d697ed64a20a4"]
+    assert rng.random() == 0.8010612701239548  # and it drew exactly as many numbers
+
+
+def test_draw_below_is_randrange():
+    from archdsl.nas.draw import _below
+    a, b = random.Random(9), random.Random(9)
+    for n_ in [1, 2, 3, 5, 7, 16, 17, 1000] * 50:
+        assert _below(a.getrandbits, n_) == b.randrange(n_)
+    assert a.random() == b.random()
+
+
+def test_fast_evaluation_equals_passes_on_arbitrary_topologies():
+    """Random parents, levels and kinds, valid or not: costs, hash and liveness agree with the
+    checked IR (prune-unreachable drops what `live` says is dead), and `valid` with the rule."""
+    rng = random.Random(4)
+    seen_invalid = 0
+    for _ in range(40):
+        n_in = rng.randrange(2, 9)
+        levels = [rng.choice(range(2, 8)) for _ in range(n_in)] + rng.sample(range(2, 8), 6)
+        blocks = tuple(BlockSpec(lvl, rng.choice(("bottleneck", "residual")), tuple(rng.sample(range(k + 2), 2)),
+                                 k >= n_in) for k, lvl in enumerate(levels))
+        t = Topology(blocks)
+        e, a = evaluate(t), arch_of(t)
+        assert (e.params, e.macs, e.hash) == (a.params, a.macs, arch_hash(a))
+        assert list(e.live) == [name in a.graph for name in ["s0", "s1"] + [f"b{k + 1}" for k in range(len(blocks))]]
+        expect = e.live[1] and all(e.live[k + 2] or (b.output and b.level == 2) for k, b in enumerate(blocks))
+        assert e.valid == expect == ScalePermutedSpace.valid(t)
+        assert (fast.evaluate_valid(t) is None) == (not expect)
+        seen_invalid += not expect
+    assert 0 < seen_invalid < 40

@@ -20,8 +20,8 @@ K = TypeVar("K", bound=Hashable)
 
 class Line(NamedTuple):
     """One line of a fuse section: the node it makes, the parents it reads, whether it is an
-    `output` line, and the shape its parents are combined at. (A named tuple: the NAS sampler
-    makes sixteen per candidate.)"""
+    `output` line, and the shape its parents are combined at. `orphan_edges` unpacks lines by
+    position, so a caller in a hot loop (the NAS sampler) may pass plain tuples in this order."""
 
     node: Hashable
     parents: tuple
@@ -29,7 +29,8 @@ class Line(NamedTuple):
     target: Hashable
 
 
-def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Any) -> list[tuple[K, int]]:
+def orphan_edges(lines: Sequence[tuple[Hashable, tuple, bool, Hashable]], seeds: Sequence[K],
+                 shape: Any) -> list[tuple[K, int]]:
     """(candidate, line index) for every orphan an output line sums in (Model Garden's
     spinenet.py `_build_scale_permuted_network` / nasfpn.py `_build_feature_pyramid`).
 
@@ -38,24 +39,29 @@ def orphan_edges(lines: Sequence[Line], seeds: Sequence[K], shape: Any) -> list[
     each candidate nothing has read yet whose shape equals the line's combined shape. `shape[c]`
     is candidate c's shape (a mapping, or a list for the NAS sampler's int candidates: indexing is
     cheaper than a call in its hot loop)."""
-    seen = {line.node for line in lines} | set(seeds)
-    net: list = list(seeds)
+    nodes = {line[0] for line in lines}
+    # The candidates so far, grouped by shape (each group in `net` order): an output line only
+    # looks at its own shape's group. `read`: candidates a line has read or an orphan edge took.
+    groups: dict[Hashable, list] = {}
+    first = list(seeds)
+    seen = set(first)
     for line in lines:
-        for p in line.parents:
-            if p not in seen:
+        for p in line[1]:
+            if p not in seen and p not in nodes:
                 seen.add(p)
-                net.append(p)
-    uses: dict = {}
+                first.append(p)
+    for cand in first:
+        groups.setdefault(shape[cand], []).append(cand)
+    read: set = set()
     edges: list[tuple[K, int]] = []
-    for i, line in enumerate(lines):
-        for parent in line.parents:
-            uses[parent] = uses.get(parent, 0) + 1
-        if line.output:
-            for cand in net:
-                if not uses.get(cand) and shape[cand] == line.target:
+    for i, (node, parents, output, target) in enumerate(lines):
+        read.update(parents)
+        if output and target in groups:
+            for cand in groups[target]:
+                if cand not in read:
                     edges.append((cand, i))
-                    uses[cand] = 1
-        net.append(line.node)
+                    read.add(cand)
+        groups.setdefault(shape[node], []).append(node)
     return edges
 
 

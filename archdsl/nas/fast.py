@@ -1,29 +1,22 @@
-"""Evaluate a `Topology` without building its IR: the costs, the live blocks and the hash.
+"""Evaluate a `Topology` without building its IR: validity, the costs, the live blocks and the hash.
 
-This is the sampler's hot path. It applies the same rules as the passes (merge-orphans: Model
-Garden's orphan rule; prune-unreachable: blocks that reach no endpoint), prices each node with
-`count_costs.node_cost` (memoised in per-params tables: a block's cost depends only on a few small
-keys), and builds directly the contracted DAG that `hash.contract(hash.dag_of(...))` makes of the
-checked IR, so `evaluate(t).hash == archdsl.hash(builder.arch_of(t))`; tests check this agreement
-on random topologies and mutations.
+This is the sampler's hot path. It applies the same rules as the passes, through the same
+functions (`archdsl.ir.orphans`: merge-orphans' orphan rule, prune-unreachable's liveness rule),
+once per candidate; prices each node from per-params tables (`archdsl.nas.tables`, filled from
+`count_costs.node_cost`); and builds directly the contracted DAG that
+`hash.contract(hash.dag_of(...))` makes of the checked IR, so
+`evaluate(t).hash == archdsl.hash(builder.arch_of(t))`. Tests check this agreement on random
+topologies and mutations.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
 
-from archdsl.ir import nodes as n
 from archdsl.ir import orphans as rules
-from archdsl.ir.orphans import Line
-from archdsl.nas import builder as bld
-from archdsl.nas.hash import compound_label, digest_contracted, label_id
-from archdsl.nas.topology import KINDS, STEM_BLOCKS, Topology, TopologyParams, block_channels
-from archdsl.ops.base import RuleContext, Shape
-from archdsl.ops.registry import get_op
-from archdsl.ops.rules import shape_of
-from archdsl.passes.count_costs import node_cost
+from archdsl.nas.hash import digest_contracted
+from archdsl.nas.tables import CODES, ENDPOINT, KIND_BASE, S1, STEM, STEM_S1, Tables, tables
+from archdsl.nas.topology import STEM_BLOCKS, Topology
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,231 +25,146 @@ class Evaluation:
     macs: int
     hash: str
     live: tuple[bool, ...]                   # per block index (stem blocks first)
-    orphans: tuple[tuple[int, int], ...]     # (block index, line index) edges added by the orphan rule
+    orphans: tuple[tuple[int, int], ...]     # (source, target) block indices of the orphan rule's edges
+    valid: bool                              # every block and s1 reach a kept output (`valid`)
 
 
-def _shape(p: TopologyParams, level: int, channels: int) -> Shape:
-    side = math.ceil(p.input_size / 2**level)
-    return Shape(side, side, channels)
+def valid(t: Topology) -> bool:
+    """Every block (and s1) reaches a kept output, counting orphan merges; output blocks outside
+    min_level..max_level (pruned outputs) are exempt."""
+    return _structure(t, tables(t.params))[3]
 
 
-@lru_cache(maxsize=65536)
-def _resample_cost(p: TopologyParams, level: int, channels: int, src_level: int, src_channels: int,
-                   src_inner: int) -> tuple[int, int]:
-    node = n.Node("r", "resample", level, bld._resample(channels, p.activation, p.alpha), "r")
-    ctx = RuleContext(level, _image(p), (src_inner,))
-    c = node_cost(node, (_shape(p, src_level, src_channels),), _shape(p, level, channels), ctx)
-    return c.params, c.macs
+def evaluate(t: Topology) -> Evaluation:
+    """Params, MACs, live blocks, validity and canonical hash of `t`'s checked IR, without building it."""
+    result = _evaluate(t, False)
+    assert result is not None
+    return result
 
 
-def _image(p: TopologyParams) -> Shape:
-    return Shape(p.input_size, p.input_size, 3)
+def evaluate_valid(t: Topology) -> Evaluation | None:
+    """`evaluate(t)` if `t` is valid, else None (without the cost of hashing it)."""
+    return _evaluate(t, True)
 
 
-def _inner(kind: str, filters: int) -> int:
-    """The width a resample path reading such a block starts from (its op's rule)."""
-    return get_op(kind).inner_width(bld._block(kind, filters, "relu", 1), Shape(1, 1, block_channels(kind, filters)))
+_Structure = tuple[list[int], list[tuple[int, ...]], list[int], bool, list[bool], list[tuple[int, int]]]
 
 
-@lru_cache(maxsize=65536)
-def _block_cost(p: TopologyParams, kind: str, level: int, in_channels: int) -> tuple[int, int]:
-    attrs = bld._block(kind, p.width(level), p.activation, p.repeats)
-    node = n.Node("b", kind, level, attrs, "b")
-    ctx = RuleContext(level, _image(p))
-    ins = (_shape(p, level, in_channels),)
-    c = node_cost(node, ins, shape_of(kind, attrs, ins, ctx), ctx)
-    return c.params, c.macs
+def _structure(t: Topology, tab: Tables) -> _Structure:
+    """Each block's code, inputs (parents, then orphans; s1 reads s0), the endpoints' blocks per
+    level, validity, liveness, and the orphan rule's (source, target) edges."""
+    p, blocks = t.params, t.blocks
+    lo, hi = p.min_level, p.max_level
+    codes = [tab.stem_code, tab.stem_code] + [KIND_BASE[b.kind] + b.level for b in blocks]
+    shape_id = tab.shape_id
+    shapes = [shape_id[c] for c in codes]
+    # Block indices are the rule's candidates; s0 and s1 come first as the parents read first.
+    lines = [(k, b.parents, b.output, shapes[k]) for k, b in enumerate(blocks, STEM_BLOCKS)]
+    feeds: list[tuple[int, ...]] = [(), (0,)] + [b.parents for b in blocks]
+    orphans: list[tuple[int, int]] = []
+    src: int
+    for src, i in rules.orphan_edges(lines, (), shapes):
+        orphans.append((src, i + STEM_BLOCKS))
+        feeds[i + STEM_BLOCKS] += (src,)
+    outs = [0] * (hi + 1)
+    for k, b in enumerate(blocks, STEM_BLOCKS):
+        if b.output and lo <= b.level <= hi:
+            outs[b.level] = k
+    reached = rules.reachable(outs[lo:], feeds.__getitem__)
+    live = [i in reached for i in range(len(feeds))]
+    ok = live[1] and all(live[k] or (b.output and not lo <= b.level <= hi) for k, b in enumerate(blocks, STEM_BLOCKS))
+    return codes, feeds, outs, ok, live, orphans
 
 
-@lru_cache(maxsize=256)
-def _fixed(p: TopologyParams) -> tuple:
-    """Cost and labels of what every topology with these params shares: input, stem, endpoints."""
-    stem = bld.build_topology(_trivial(p))
-    arch = bld.check(stem)
-    costs = arch.costs
-    base = sum(costs[k].params for k in ("stem.conv", "stem.bn", "s0")), \
-        sum(costs[k].macs for k in ("stem.conv", "stem.bn", "s0"))
-    s1 = costs["s1"].params, costs["s1"].macs
-    bn = bld.BN
-    labels = {
-        "image": label_id("input", 0, n.InputAttrs(p.input_size, p.input_size, 3)),
-        "stem.conv": label_id("conv", 1, n.ConvAttrs(64, 7, 2)),
-        "stem.bn": label_id("bn", 1, bn),
-        "stem.act": label_id("act", 1, n.ActAttrs(p.activation)),
-        "stem": label_id("maxpool", 2, n.PoolAttrs(3, 2)),
-        "s": label_id("bottleneck", 2, bld._block("bottleneck", p.width(2), p.activation, p.repeats)),
-    }
-    return base, s1, labels
-
-
-def _trivial(p: TopologyParams) -> Topology:
-    from archdsl.nas.topology import BlockSpec
-    blocks = tuple(BlockSpec(lvl, "bottleneck", (0, 1), True) for lvl in range(p.min_level, p.max_level + 1))
-    return Topology(blocks, p)
-
-
-@lru_cache(maxsize=65536)
-def _endpoint(p: TopologyParams, level: int, src_channels: int) -> tuple:
-    ctx = RuleContext(level, _image(p))
-    out = _shape(p, level, p.endpoint_filters)
-    conv = node_cost(n.Node("e", "conv", level, n.ConvAttrs(p.endpoint_filters), "e"),
-                     (_shape(p, level, src_channels),), out, ctx)
-    bn = node_cost(n.Node("e", "bn", level, bld.BN, "e"), (out,), out, ctx)
-    labels = (label_id("conv", level, n.ConvAttrs(p.endpoint_filters)), label_id("bn", level, bld.BN),
-              label_id("act", level, n.ActAttrs(p.activation), (str(level),)))
-    return conv.params + bn.params, conv.macs + bn.macs, labels
-
-
-@lru_cache(maxsize=65536)
-def _line_labels(p: TopologyParams, kind: str, level: int, channels: int) -> tuple[int, int, int, int]:
-    return (label_id("resample", level, bld._resample(channels, p.activation, p.alpha)),
-            label_id("add", level, n.NoAttrs()), label_id("act", level, n.ActAttrs(p.activation)),
-            label_id(kind, level, bld._block(kind, p.width(level), p.activation, p.repeats)))
-
-
-def orphan_edges(t: Topology, shape: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-    """Model Garden's orphan rule on a topology: (source index, line index) edges it adds.
-    `shape`: each block's (level, channels), if the caller has them."""
-    if shape is None:
-        channels = _table(t.params).channels
-        shape = [(2, channels[t.kind(0), 2])] * STEM_BLOCKS + [(b.level, channels[b.kind, b.level]) for b in t.blocks]
-    lines = [Line(k + STEM_BLOCKS, b.parents, b.output, shape[k + STEM_BLOCKS]) for k, b in enumerate(t.blocks)]
-    edges: list[tuple[int, int]] = rules.orphan_edges(lines, (), shape)
-    return [(src, i + STEM_BLOCKS) for src, i in edges]
-
-
-def live_blocks(t: Topology, orphans: list[tuple[int, int]]) -> list[bool]:
-    """Which blocks reach a kept output (levels min..max); s0 always feeds s1 or a line."""
-    feeds: list[list[int]] = [[] for _ in range(len(t.blocks) + STEM_BLOCKS)]  # index -> its inputs
-    for k, b in enumerate(t.blocks):
-        feeds[k + STEM_BLOCKS].extend(b.parents)
-    for src, dst in orphans:
-        feeds[dst].append(src)
-    feeds[1].append(0)
+def _evaluate(t: Topology, require_valid: bool) -> Evaluation | None:  # noqa: C901 (the hot path: one flat loop on purpose)
     p = t.params
-    roots = [k + STEM_BLOCKS for k, b in enumerate(t.blocks) if b.output and p.min_level <= b.level <= p.max_level]
-    live = rules.reachable(roots, feeds.__getitem__)
-    return [i in live for i in range(len(feeds))]
-
-
-class _Tables:
-    """Everything `evaluate` looks up per block, for one `TopologyParams` (built once)."""
-
-    def __init__(self, p: TopologyParams):
-        self.p = p
-        (self.params, self.macs), self.s1_cost, self.fixed = _fixed(p)
-        self.channels = {(kind, lvl): block_channels(kind, p.width(lvl)) for kind in KINDS for lvl in range(1, 8)}
-        self.inner = {(kind, lvl): _inner(kind, p.width(lvl)) for kind in KINDS for lvl in range(1, 8)}
-        self.line = {key: _line_labels(p, key[0], key[1], c) + _block_cost(p, key[0], key[1], c)
-                     for key, c in self.channels.items()}
-        f = self.fixed
-        self.stem_chain = (f["image"], f["stem.conv"], f["stem.bn"], f["stem.act"], f["stem"], f["s"])
-        self.resample: dict[tuple, tuple[int, int]] = {}
-        self.endpoint: dict[tuple, tuple] = {}
-
-
-_tables: dict[TopologyParams, _Tables] = {}
-
-
-def _table(p: TopologyParams) -> _Tables:
-    tab = _tables.get(p)
-    if tab is None:
-        tab = _tables[p] = _Tables(p)
-    return tab
-
-
-def evaluate(t: Topology) -> Evaluation:  # noqa: C901 (the sampler's hot path: one flat loop on purpose)
-    """Params, MACs, live blocks and canonical hash of `t`'s checked IR, without building it."""
-    p = t.params
-    tab = _table(p)
-    fixed = tab.fixed
-    params, macs = tab.params, tab.macs
-    blocks = t.blocks
-    stem_kind = t.kind(0)
-    levels = [2, 2] + [b.level for b in blocks]
-    channels = [tab.channels[stem_kind, 2]] * 2 + [tab.channels[b.kind, b.level] for b in blocks]
-    orphans = orphan_edges(t, list(zip(levels, channels)))
-    live = live_blocks(t, orphans)
-    inner = [tab.inner[stem_kind, 2]] * 2 + [tab.inner[b.kind, b.level] for b in blocks]
-    outs = {b.level: k + STEM_BLOCKS for k, b in enumerate(blocks) if b.output}
+    tab = tables(p)
+    codes, feeds, outs, ok, live, orphans = _structure(t, tab)
+    if require_valid and not ok:
+        return None
+    n_blocks = len(feeds)
     # The hashed graph is the IR's DAG contracted as `hash.contract` does, built directly: every
     # chain with one input and one consumer per link is one vertex (stem; add -> act -> block;
     # endpoint conv -> bn -> act), and a block read only by one resample or endpoint (or s0 read
-    # only by s1) joins that reader's vertex. `single[i]`: block i has exactly one consumer and it
-    # takes one input, so its chain waits in `pending[i]` for that consumer.
-    consumers = [0] * len(levels)
-    orphan_out = [False] * len(levels)
-    orphan_into: dict[int, list[int]] = {}
+    # only by s1) joins that reader's vertex. `merged[i]`: block i has exactly one consumer and
+    # it takes one input (not an orphan edge into an add), so its chain waits (`chain[i]`, its
+    # inputs in `waiting[i]`) for that reader. Vertices are made in a topological order.
+    consumers = [0] * n_blocks
+    for i in range(n_blocks):
+        if live[i]:
+            for src in feeds[i]:
+                consumers[src] += 1
+    for lvl in range(p.min_level, p.max_level + 1):
+        consumers[outs[lvl]] += 1
+    merged = [c == 1 for c in consumers]
     for src, dst in orphans:
         if live[dst]:
-            orphan_into.setdefault(dst, []).append(src)
-            consumers[src] += 1
-            orphan_out[src] = True
-    for k, b in enumerate(blocks):
-        if live[k + STEM_BLOCKS]:
-            consumers[b.parents[0]] += 1
-            consumers[b.parents[1]] += 1
-    for level in range(p.min_level, p.max_level + 1):
-        consumers[outs[level]] += 1
-    if live[1]:
-        consumers[0] += 1
+            merged[src] = False
+    alone, reader_alone, join = tab.alone, tab.reader_alone, tab.join
     labels: list[int] = []
     preds: list[tuple[int, ...]] = []
-    vertex = [-1] * len(levels)
-    pending: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    vertex = [0] * n_blocks   # block i's own vertex (when not merged)
+    chain = codes[:]          # chain id of a merged block: its code, but for the stem blocks
+    chain[0] = STEM
+    waiting: list[tuple[int, ...]] = [()] * n_blocks  # a merged block's chain's inputs
 
-    def emit(chain: tuple[int, ...], ins: tuple[int, ...]) -> int:
-        labels.append(chain[0] if len(chain) == 1 else compound_label(chain))
-        preds.append(ins)
-        return len(labels) - 1
-
-    def finish(i: int, chain: tuple[int, ...], ins: tuple[int, ...]) -> None:
-        if consumers[i] == 1 and not orphan_out[i]:
-            pending[i] = (chain, ins)
+    def place(i: int, ins: tuple[int, ...]) -> None:
+        if merged[i]:
+            waiting[i] = ins
         else:
-            vertex[i] = emit(chain, ins)
+            vertex[i] = len(labels)
+            labels.append(alone[chain[i]])
+            preds.append(ins)
 
-    def read(i: int, then: tuple[int, ...]) -> int:
-        """The vertex of `then` (a one-input chain) reading block i."""
-        if i in pending:
-            chain, ins = pending.pop(i)
-            return emit(chain + then, ins)
-        return emit(then, (vertex[i],))
+    def read(i: int, rid: int) -> None:
+        """Make the vertex of reader `rid` reading block i (with i's chain, if merged)."""
+        if merged[i]:
+            labels.append(join[chain[i]][rid])
+            preds.append(waiting[i])
+        else:
+            labels.append(reader_alone[rid])
+            preds.append((vertex[i],))
 
-    finish(0, tab.stem_chain, ())
+    params, macs = tab.fixed
+    place(0, ())
     if live[1]:
         params, macs = params + tab.s1_cost[0], macs + tab.s1_cost[1]
-        if 0 in pending:
-            chain, ins = pending.pop(0)
-            finish(1, chain + (fixed["s"],), ins)
-        else:
-            finish(1, (fixed["s"],), (vertex[0],))
-    resample = tab.resample
-    for k, b in enumerate(blocks):
-        index = k + STEM_BLOCKS
-        if not live[index]:
+        chain[1] = STEM_S1 if merged[0] else S1  # merged: s0's only reader is s1
+        place(1, () if merged[0] else (vertex[0],))
+    resample_cost, block_cost = tab.resample_cost, tab.block_cost
+    for k in range(STEM_BLOCKS, n_blocks):
+        if not live[k]:
             continue
-        level, c = b.level, channels[index]
-        r_label, add_label, act_label, block_label, bp, bm = tab.line[b.kind, level]
-        add_in = []
-        for parent in b.parents:
-            key = (level, c, levels[parent], channels[parent], inner[parent])
-            cost = resample.get(key)
-            if cost is None:
-                cost = resample[key] = _resample_cost(p, *key)
-            params, macs = params + cost[0], macs + cost[1]
-            add_in.append(read(parent, (r_label,)))
-        if index in orphan_into:
-            add_in.extend(vertex[src] for src in orphan_into[index])
-        params, macs = params + bp, macs + bm
-        finish(index, (add_label, act_label, block_label), tuple(add_in))
-    for level in range(p.min_level, p.max_level + 1):
-        src = outs[level]
-        found = tab.endpoint.get((level, channels[src]))
-        if found is None:
-            found = tab.endpoint[level, channels[src]] = _endpoint(p, level, channels[src])
-        ep, em, chain = found
-        params, macs = params + ep, macs + em
-        read(src, chain)
-    h = digest_contracted(labels, preds, [False] * len(labels), list(range(len(labels))))
-    return Evaluation(params, macs, h, tuple(live), tuple(orphans))
+        code, ins = codes[k], feeds[k]
+        a, b = ins[0], ins[1]
+        ra = resample_cost[code * CODES + codes[a]] or tab.resample(code, codes[a])
+        rb = resample_cost[code * CODES + codes[b]] or tab.resample(code, codes[b])
+        bc = block_cost[code]
+        params += ra[0] + rb[0] + bc[0]
+        macs += ra[1] + rb[1] + bc[1]
+        # `read` and `place` written out: this loop makes most of the vertices.
+        for parent in (a, b):
+            if merged[parent]:
+                labels.append(join[chain[parent]][code])
+                preds.append(waiting[parent])
+            else:
+                labels.append(reader_alone[code])
+                preds.append((vertex[parent],))
+        v = len(labels)
+        into: tuple[int, ...] = (v - 2, v - 1)
+        if len(ins) > 2:  # orphans: never merged, so they have their own vertex
+            into += tuple([vertex[src] for src in ins[2:]])
+        if merged[k]:
+            waiting[k] = into
+        else:
+            vertex[k] = v
+            labels.append(alone[code])
+            preds.append(into)
+    endpoint_cost = tab.endpoint_cost
+    for lvl in range(p.min_level, p.max_level + 1):
+        src = outs[lvl]
+        ep = endpoint_cost[codes[src]] or tab.endpoint(codes[src])
+        params, macs = params + ep[0], macs + ep[1]
+        read(src, ENDPOINT + lvl)
+    h = digest_contracted(labels, preds, None)
+    return Evaluation(params, macs, h, tuple(live), tuple(orphans), ok)

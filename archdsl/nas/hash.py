@@ -19,22 +19,23 @@ and the certificate lists every vertex in it as (label, number of inputs, input 
 the graph out. Otherwise (twins: two nodes computing the same thing from the same inputs) an exact
 canonical labelling is searched by individualisation and refinement (colour refinement in both
 edge directions, then branching on the smallest tied cell, pruned by the automorphisms found on
-the way), and the least leaf certificate is hashed. Colour collisions can only cost time, never
-exactness, because certificates spell the graph out (labels are 64-bit digests).
+the way; `archdsl.nas.canon`), and the least leaf certificate is hashed. Colour collisions can
+only cost time, never exactness, because certificates spell the graph out (labels are 64-bit
+digests).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
-from collections.abc import Sequence
 
+from archdsl.nas.canon import canonical_certificate, mix, pred_colours
 from archdsl.ops.registry import get_op
 
 MASK = (1 << 64) - 1
+_CERT_MAGIC = int.from_bytes(b"M\0\0\0\0\0\0\0", sys.byteorder)  # the certificate's first word
 DIGEST_CHARS = 32  # 128 bits
-MAX_LEAVES = 200_000
-_INDIVIDUALISED = 0x5BD1E995
 
 _labels: dict[tuple, int] = {}
 
@@ -54,12 +55,6 @@ def _stable(text: str) -> int:
 
 
 SHARE_LABEL = _stable("share-group")
-
-
-def _mix(h: int, items: Sequence[int]) -> int:
-    # CPython's tuple hash over ints is deterministic across runs (ints are not salted) and has
-    # been the same xxHash-based function since 3.8; it runs in C, which the hot path needs.
-    return hash((h, *items))
 
 
 def dag_of(graph) -> tuple[list[int], list[tuple[int, ...]], list[bool]]:
@@ -141,13 +136,14 @@ def digest(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool],
     """The canonical hash of a labelled DAG (vertex order and numbering do not matter).
     `order`, when given, must be a topological order (saves sorting one)."""
     labels, preds, ordered = contract(labels, preds, ordered, order)
-    return digest_contracted(labels, preds, ordered, list(range(len(labels))))
+    return digest_contracted(labels, preds, ordered)
 
 
-def digest_contracted(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool],
-                      order: list[int] | None = None) -> str:
-    """`digest` of a graph `contract` has already contracted (its heads are in topological order)."""
-    colours = two_pass(labels, preds, ordered, order)
+def digest_contracted(labels: list[int], preds: list[tuple[int, ...]], ordered: list[bool] | None) -> str:
+    """`digest` of a graph `contract` has already contracted: vertices numbered in a topological
+    order (inputs first). `ordered` None: no vertex's input order matters (the NAS fast path)."""
+    n_v = len(labels)
+    colours = _two_pass_unordered(labels, preds) if ordered is None else two_pass(labels, preds, ordered, range(n_v))
     if len(set(colours)) == len(colours):
         # Colours are all different, so sorting by colour is a canonical order: spell the graph
         # out in it (label, number of inputs, input ranks) and hash that.
@@ -155,26 +151,26 @@ def digest_contracted(labels: list[int], preds: list[tuple[int, ...]], ordered: 
         rank = [0] * len(colours)
         for i, v in enumerate(by_colour):
             rank[v] = i
-        cert = array("Q", b"M\0\0\0\0\0\0\0")
+        words = [_CERT_MAGIC]
+        extend = words.extend
         for v in by_colour:
             ps = preds[v]
-            cert.append(labels[v])
-            cert.append(len(ps))
             if len(ps) == 1:
-                cert.append(rank[ps[0]])
+                extend((labels[v], 1, rank[ps[0]]))
+            elif ordered is not None and ordered[v]:
+                extend((labels[v], len(ps)))
+                extend([rank[u] for u in ps])
+            elif len(ps) == 2:  # an add's usual count: sorted by hand
+                a, b = rank[ps[0]], rank[ps[1]]
+                extend((labels[v], 2, a, b) if a < b else (labels[v], 2, b, a))
             else:
-                cert.extend([rank[u] for u in ps] if ordered[v] else sorted([rank[u] for u in ps]))
-        data = cert.tobytes()
+                extend((labels[v], len(ps)))
+                extend(sorted([rank[u] for u in ps]))
+        data = array("Q", words).tobytes()
     else:
-        data = repr(("C", canonical_certificate(labels, preds, ordered))).encode()
+        flags = [False] * len(labels) if ordered is None else ordered
+        data = repr(("C", canonical_certificate(labels, preds, flags))).encode()
     return hashlib.blake2b(data, digest_size=DIGEST_CHARS // 2).hexdigest()
-
-
-def _pred_colours(v, colours, preds, ordered) -> tuple[int, ...]:
-    cs = [colours[u] for u in preds[v]]
-    if not ordered[v]:
-        cs.sort()
-    return tuple(cs)
 
 
 def topo_order(preds: list[tuple[int, ...]]) -> list[int]:
@@ -201,14 +197,14 @@ def merkle(labels, preds, ordered) -> list[int]:
     """Bottom-up colours: a node's label mixed with its inputs' colours (sorted unless ordered)."""
     colours = [0] * len(labels)
     for v in topo_order(preds):
-        colours[v] = _mix(labels[v], _pred_colours(v, colours, preds, ordered))
+        colours[v] = mix(labels[v], pred_colours(v, colours, preds, ordered))
     return colours
 
 
 def two_pass(labels, preds, ordered, order=None) -> list[int]:
     """Merkle colours, then a top-down pass mixing in the consumers' colours (splits resamples of
     one parent that feed different lines, which the bottom-up pass alone cannot tell apart).
-    Written out for speed; the values are `_mix(label, input colours)` and `_mix(up, consumers)`."""
+    Written out for speed; the values are `mix(label, input colours)` and `mix(up, consumers)`."""
     order = topo_order(preds) if order is None else order
     up = [0] * len(labels)
     for v in order:
@@ -235,90 +231,31 @@ def two_pass(labels, preds, ordered, order=None) -> list[int]:
     return colours
 
 
-# ---- exact canonical labelling for graphs with ties (individualisation-refinement)
-
-def _refine(colours: list[int], preds, succ_items, ordered) -> list[int]:
-    classes = len(set(colours))
-    while True:
-        new = []
-        for v, c in enumerate(colours):
-            down = sorted(_mix(colours[w], (pos,)) for w, pos in succ_items[v])
-            new.append(_mix(c, _pred_colours(v, colours, preds, ordered) + (0,) + tuple(down)))
-        count = len(set(new))
-        colours = new
-        if count == classes:
-            return colours
-        classes = count
-
-
-def canonical_certificate(labels, preds, ordered) -> tuple:  # noqa: C901 (one search, kept whole)
-    """The least leaf certificate over an individualisation-refinement search tree."""
-    n_v = len(labels)
-    succ_items: list[list[tuple[int, int]]] = [[] for _ in range(n_v)]
-    for v, ps in enumerate(preds):
-        for pos, u in enumerate(ps):
-            succ_items[u].append((v, pos + 1 if ordered[v] else 0))
-    seen: dict[tuple, list[int]] = {}
-    autos: list[list[int]] = []
-    best: list = [None]
-
-    def leaf(colours: list[int]) -> None:
-        order = sorted(range(n_v), key=colours.__getitem__)
-        idx = [0] * n_v
-        for i, v in enumerate(order):
-            idx[v] = i
-        cert = tuple((labels[v], tuple(idx[u] for u in preds[v]) if ordered[v]
-                      else tuple(sorted(idx[u] for u in preds[v]))) for v in order)
-        if cert in seen:  # same certificate: the two labellings differ by an automorphism
-            other = seen[cert]
-            gamma = list(range(n_v))
-            for i in range(n_v):
-                gamma[other[i]] = order[i]
-            autos.append(gamma)
+def _two_pass_unordered(labels: list[int], preds: list[tuple[int, ...]]) -> list[int]:
+    """`two_pass` of a graph numbered in a topological order where no input order matters: the
+    same values, fewer steps per vertex (two inputs, an add's usual count, are sorted by hand;
+    one consumer, the usual count, needs no sort)."""
+    up: list[int] = []
+    append = up.append
+    for label, ps in zip(labels, preds):
+        if len(ps) == 1:
+            append(hash((label, up[ps[0]])))
+        elif len(ps) == 2:
+            a, b = up[ps[0]], up[ps[1]]
+            append(hash((label, a, b) if a <= b else (label, b, a)))
         else:
-            seen[cert] = order
-            if len(seen) > MAX_LEAVES:
-                raise RuntimeError("canonical hash: search tree too large")
-        if best[0] is None or cert < best[0]:
-            best[0] = cert
-
-    def search(colours: list[int], prefix: list[int]) -> None:
-        cells: dict[int, list[int]] = {}
-        for v, c in enumerate(colours):
-            cells.setdefault(c, []).append(v)
-        ties = [(len(vs), c) for c, vs in cells.items() if len(vs) > 1]
-        if not ties:
-            leaf(colours)
-            return
-        cell = cells[min(ties)[1]]
-        explored: list[int] = []
-        for w in cell:
-            if explored and _same_orbit(w, explored, autos, prefix, n_v):
-                continue
-            branch = list(colours)
-            branch[w] = _mix(colours[w], (_INDIVIDUALISED,))
-            search(_refine(branch, preds, succ_items, ordered), prefix + [w])
-            explored.append(w)
-
-    search(_refine(list(labels), preds, succ_items, ordered), [])
-    return best[0]
-
-
-def _same_orbit(w: int, explored: list[int], autos, prefix, n_v: int) -> bool:
-    """Whether an automorphism found so far that fixes `prefix` maps an explored vertex to `w`."""
-    parent = list(range(n_v))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for gamma in autos:
-        if all(gamma[p] == p for p in prefix):
-            for x, y in enumerate(gamma):
-                rx, ry = find(x), find(y)
-                if rx != ry:
-                    parent[rx] = ry
-    root = find(w)
-    return any(find(e) == root for e in explored)
+            append(hash((label, *sorted([up[u] for u in ps]))))
+    n_v = len(labels)
+    down_items: list[list[int]] = [[] for _ in range(n_v)]
+    colours = [0] * n_v
+    for v in range(n_v - 1, -1, -1):
+        items = down_items[v]
+        if len(items) == 1:
+            c = hash((up[v], items[0]))
+        else:
+            items.sort()
+            c = hash((up[v], *items))
+        colours[v] = c
+        for u in preds[v]:
+            down_items[u].append(c)
+    return colours

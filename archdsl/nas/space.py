@@ -27,9 +27,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from archdsl.arch import Arch
+from archdsl.nas import fast
 from archdsl.nas.builder import arch_of
-from archdsl.nas.fast import Evaluation, evaluate, live_blocks, orphan_edges
-from archdsl.nas.topology import KINDS, STEM_BLOCKS, BlockSpec, Topology, TopologyParams
+from archdsl.nas.draw import draw
+from archdsl.nas.fast import Evaluation, evaluate
+from archdsl.nas.topology import KINDS, STEM_BLOCKS, Topology, TopologyParams
 
 # The kinds of single change `mutate_candidate` draws from (the first word of a mutation's text).
 MUTATIONS = ("level", "kind", "parent", "swap")
@@ -112,10 +114,7 @@ class ScalePermutedSpace:
     def valid(t: Topology) -> bool:
         """Every block (and s1) reaches a kept output, counting orphan merges; output blocks outside
         min_level..max_level (pruned outputs) are exempt."""
-        live = live_blocks(t, orphan_edges(t))
-        lo, hi = t.params.min_level, t.params.max_level
-        return live[1] and all(live[k + STEM_BLOCKS] or (b.output and not lo <= b.level <= hi)
-                               for k, b in enumerate(t.blocks))
+        return fast.valid(t)
 
     # ---- sampling
     def sample_candidate(self, rng: random.Random, seed: int | None = None) -> Candidate:
@@ -128,58 +127,7 @@ class ScalePermutedSpace:
         return self.sample_candidate(rng, seed).arch()
 
     def _draw(self, rng: random.Random) -> Topology:
-        n, n_out = self.num_blocks, len(self.output_levels)
-        n_in = n - n_out
-        p = self.params
-        out_levels = list(self.output_levels)
-        rng.shuffle(out_levels)
-        levels = [rng.choice(self.levels) for _ in range(n_in)] + out_levels
-        kinds = [rng.choice(self.kinds) for _ in range(n)]
-        kept = [n_in <= k and p.min_level <= levels[k] <= p.max_level for k in range(n)]
-        # Block j0 is absorbed by the orphan rule after line k iff its last kept output line of
-        # the same level and kind comes at or after k (`_absorbed`, precomputed).
-        last_kept: dict[tuple[int, str], int] = {}
-        for j in range(n):
-            if kept[j]:
-                last_kept[levels[j], kinds[j]] = j
-        absorber = [last_kept.get((levels[j], kinds[j]), -1) for j in range(n)]
-        # Later slots that can read a pending block: 2 per kept-output or intermediate line, minus
-        # 1 per intermediate line (it becomes pending itself). capacity[k]: over lines after k.
-        capacity = [0] * (n + 1)
-        for j in range(n - 1, -1, -1):
-            capacity[j] = capacity[j + 1] + (2 if kept[j] else (1 if j < n_in else 0))
-        pending: list[int] = [1]  # s1 must be read by a live line
-        blocks = []
-        for k in range(n):
-            index = k + STEM_BLOCKS
-            must = [i for i in pending if i < STEM_BLOCKS or absorber[i - STEM_BLOCKS] < k]
-            counts = kept[k] or k < n_in
-            force = max(0, len(must) + (1 if k < n_in else 0) - capacity[k + 1]) if counts else 0
-            chosen = rng.sample(must, min(force, 2)) if force else []
-            # A pruned output line must not read a block the orphan rule would otherwise rescue.
-            banned = () if counts else [i for i in pending if i not in must]
-            while len(chosen) < 2:
-                cand = rng.randrange(index)
-                if cand not in chosen and cand not in banned:
-                    chosen.append(cand)
-            if counts:
-                pending = [i for i in pending if i not in chosen]
-            if kept[k]:  # the orphan rule merges the pending blocks of this line's level and kind
-                lk = (levels[k], kinds[k])
-                pending = [i for i in pending
-                           if i < STEM_BLOCKS or (levels[i - STEM_BLOCKS], kinds[i - STEM_BLOCKS]) != lk]
-            if k < n_in:
-                pending.append(index)
-            blocks.append(BlockSpec(levels[k], kinds[k], (chosen[0], chosen[1]), k >= n_in))
-        return Topology(tuple(blocks), p)
-
-    @staticmethod
-    def _absorbed(i: int, k: int, levels, kinds, kept) -> bool:
-        """Pending block `i` will be merged by the orphan rule into a kept output line after line k."""
-        if i < STEM_BLOCKS:
-            return False
-        j0 = i - STEM_BLOCKS
-        return any(kept[j] and levels[j] == levels[j0] and kinds[j] == kinds[j0] for j in range(k, len(levels)))
+        return draw(rng, self.num_blocks, self.levels, self.output_levels, self.kinds, self.params)
 
     # ---- mutation
     def mutate_candidate(self, c: Candidate, rng: random.Random, seed: int | None = None,
@@ -192,8 +140,9 @@ class ScalePermutedSpace:
         rng.shuffle(changes)
         for what, t in changes:
             new = t()
-            if new is not None and self.valid(new):
-                return Candidate(new, evaluate(new), Lineage(c.hash, what, seed))
+            e = None if new is None else fast.evaluate_valid(new)
+            if e is not None:
+                return Candidate(new, e, Lineage(c.hash, what, seed))
         raise ValueError("no valid single change exists")  # unreachable for spaces with 2+ levels
 
     def mutate(self, arch: Arch, rng: random.Random, seed: int | None = None) -> Arch:

@@ -83,20 +83,24 @@ class Topology:
     params: TopologyParams = field(default_factory=TopologyParams)
 
     def __post_init__(self) -> None:
-        levels: set[int] = set()
-        for k, block in enumerate(self.blocks):
-            index = k + STEM_BLOCKS
-            if not all(0 <= p < index for p in block.parents):
-                raise ValueError(f"block {k + 1} reads {block.parents}: parents must be earlier blocks (< {index})")
+        # Runs once per sampled candidate: one plain loop (no generator per block).
+        outputs: list[int] = []
+        top = self.params.max_level
+        for index, block in enumerate(self.blocks, STEM_BLOCKS):
+            a, b = block.parents
+            if not (0 <= a < index and 0 <= b < index):
+                raise ValueError(f"block {index - 1} reads {block.parents}: parents must be earlier blocks (< {index})")
             if block.output:
-                if block.level in levels:
-                    raise ValueError(f"two output blocks at L{block.level}")
-                levels.add(block.level)
+                outputs.append(block.level)
+            if block.level > top:
+                top = block.level
+        if len(set(outputs)) != len(outputs):
+            twice = next(lvl for k, lvl in enumerate(outputs) if lvl in outputs[:k])
+            raise ValueError(f"two output blocks at L{twice}")
         p = self.params
-        missing = [lvl for lvl in range(p.min_level, p.max_level + 1) if lvl not in levels]
+        missing = [lvl for lvl in range(p.min_level, p.max_level + 1) if lvl not in outputs]
         if missing:
             raise ValueError(f"no output block at L{missing[0]} (outputs must cover L{p.min_level}..L{p.max_level})")
-        top = max([p.max_level] + [b.level for b in self.blocks])
         if p.input_size % 2**top:
             raise ValueError(f"input_size {p.input_size} is not divisible by 2^{top}")
 
