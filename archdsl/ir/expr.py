@@ -243,11 +243,7 @@ def coerce(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str,
     '2..7' or 'min_level..7' (a named bound is read from `bounds`, the earlier parameters; without
     them only the literal bounds are checked; `name` is the parameter's, for that message)."""
     if "|" in type_ and all(t in TYPES for t in type_.split("|")):  # `int | table`: a union of types
-        for t in type_.split("|"):
-            if _is_type(value, t):
-                return coerce(value, t, what, span)
-        kinds = " or ".join(_article(t) for t in type_.split("|"))
-        raise ArchError(error(f"{what} must be {kinds}, got {type_name(value)} {value!r}", span))
+        return _union(value, type_.split("|"), what, span)
     if "|" in type_:
         choices = type_.split("|")
         # `model_id: 18 | 50` is a choice of ints: 18 (and the text "18") bind as the int
@@ -284,6 +280,14 @@ def _table_keys(value: dict, what: str, span: Span) -> dict:
             raise ArchError(error(f"{what} is a table whose key {key!r} is not a level L0..L{MAX_LEVEL}", span))
         out[int(text)] = entry
     return out
+
+
+def _union(value: Value, types: list[str], what: str, span: Span) -> Value:
+    for t in types:
+        if _is_type(value, t):
+            return coerce(value, t, what, span)
+    kinds = " or ".join(_article(t) for t in types)
+    raise ArchError(error(f"{what} must be {kinds}, got {type_name(value)} {value!r}", span))
 
 
 TYPES = ("int", "float", "bool", "string", "level", "table")

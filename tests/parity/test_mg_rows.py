@@ -264,8 +264,9 @@ def test_retinanet_anchors_by_level_row():
 
     tf_keras.backend.clear_session()
     anchors = {"3": 2, "4": 5}
-    head = dense_prediction_heads.RetinaNetHead(min_level=3, max_level=4, num_classes=7, num_anchors_per_location=anchors,
-                                                num_convs=0, num_filters=123, share_level_convs=False)
+    head = dense_prediction_heads.RetinaNetHead(min_level=3, max_level=4, num_classes=7,
+                                                num_anchors_per_location=anchors, num_convs=0, num_filters=123,
+                                                share_level_convs=False)
     rng = np.random.default_rng(0)
     scores, boxes, _ = head({"3": rng.normal(size=(2, 32, 32, 11)).astype("float32"),
                              "4": rng.normal(size=(2, 16, 16, 13)).astype("float32")})
