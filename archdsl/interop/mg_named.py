@@ -58,10 +58,42 @@ def transfer_fpn(source: Any, target: Any, prefix: str = "") -> int:
 
 def transfer_retinanet_head(source: Any, target: Any, prefix: str = "") -> int:
     """RetinaNetHead: shared (or, share_level_convs=False, per-level) convs and predictors,
-    per-level norms."""
+    per-level norms; its attribute heads go to the `retinanet_attribute` instances beside the
+    head, named after each attribute (`head.` -> `depth.`)."""
     cfg = source.get_config()
-    if cfg.get("attribute_heads"):  # separable towers pair like regular ones: a layer per conv
-        raise fail("only RetinaNetHead without attribute heads is supported")
+    copied = _transfer_towers(source, target, prefix, cfg)
+    if cfg.get("attribute_heads"):
+        if not source.built:
+            raise fail("the RetinaNetHead is not built yet: call it once first")
+        beside = prefix.rstrip(".").rpartition(".")[0]
+        copied += _transfer_attributes(source, target, beside + "." if beside else "", cfg)
+    return copied
+
+
+def _transfer_attributes(source: Any, target: Any, prefix: str, cfg: dict) -> int:
+    """Each attribute's `<name>-conv_i` (shared across levels), `<name>-conv-norm_<level>_i` and
+    `<name>_attributes` are `<name>.tower.i`, `<name>.tower[level].i.bn` and `<name>.attribute`.
+    Model Garden builds the tower of an attribute that reads another tower (a shared
+    prediction_tower_name, the class tower) but never calls it: it has no weights to copy, and
+    the archdsl attribute has no convs of its own (`num_convs = 0`)."""
+    copied = 0
+    for att in cfg["attribute_heads"]:
+        name = att["name"]
+        at = f"{prefix}{name}."
+        for i, conv in enumerate(source._att_convs[name]):
+            if conv.weights:
+                copied += copy(conv, _shared(target, f"{at}tower.{i}", conv.name), conv.name)
+        for li, level in enumerate(range(cfg["min_level"], cfg["max_level"] + 1)):
+            for i, norm in enumerate(source._att_norms[name][li]):
+                if norm.weights:
+                    ours = f"{at}tower[{level}].{i}.bn"
+                    copied += copy(norm, _layer(target, ours, f"`{norm.name}`"), ours)
+        final = source._att_predictors[name]
+        copied += copy(final, _shared(target, f"{at}attribute", final.name), final.name)
+    return copied
+
+
+def _transfer_towers(source: Any, target: Any, prefix: str, cfg: dict) -> int:
     shared = cfg.get("share_level_convs", True)
     member = "sepconv" if cfg.get("use_separable_conv") else "conv"  # the chain's node is named after its op
     levels = range(cfg["min_level"], cfg["max_level"] + 1)

@@ -140,17 +140,20 @@ class Elaborator(FuseSections):
             self._return(stmt, frame)
 
     def _return(self, stmt: ast.Return, frame: _Frame) -> None:
-        if isinstance(stmt.value, ast.Ref):
-            frame.returned = ref(frame.ns, stmt.value, self._index(stmt.value, frame))
-            return
+        frame.returned = self._returned(stmt.value, frame, stmt.span)
+
+    def _returned(self, value: ast.Ref | ast.Fields, frame: _Frame, span: Span) -> Binding:
+        if isinstance(value, ast.Ref):
+            return ref(frame.ns, value, self._index(value, frame))
         fields: dict[str, Binding] = {}
         spans: dict[str, Span] = {}
-        for key, r in stmt.value:
+        for key, r in value:
+            at = r.span if isinstance(r, ast.Ref) else span
             if key in fields:
-                raise ArchError(error(f"field `{key}` is given twice", r.span,
+                raise ArchError(error(f"field `{key}` is given twice", at,
                                       notes=[Note("first given here", spans[key])]))
-            fields[key], spans[key] = ref(frame.ns, r, self._index(r, frame)), r.span
-        frame.returned = Record(fields)
+            fields[key], spans[key] = self._returned(r, frame, span), at
+        return Record(fields)
 
     def _widths(self, stmt: ast.Widths, frame: _Frame) -> None:
         scale = 1.0 if stmt.scale is None else evaluate(stmt.scale, frame.scope)
@@ -326,6 +329,7 @@ class Elaborator(FuseSections):
                                   stage.span, hint=f"its inputs: {', '.join(declared) or 'none'}"))
         ns = Namespace(frame.ns.prefix + name + ".", call=stage.span, scope=frame.ns.scope + (name,))
         inner = _Frame(ns, scope, depth=frame.depth + 1, inputs=dict(zip(declared, inputs)))
+        frame.ns.instances[name] = ns
         self._body(template.defn.body, inner)
         if inner.returned is None:
             raise ArchError(error(f"`{template.name}` returns nothing", template.defn.span))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.diagnostics import ArchError, Span, did_you_mean, error
+from archdsl.ir import tables
 from archdsl.limits import DEFAULT
 from archdsl.syntax import ast
 
@@ -205,16 +206,22 @@ def _select(expr: ast.Call, scope: Scope) -> Value:
                           hint=f"entries: {', '.join(str(e) for e in entries)}"))
 
 
+# Functions that read their arguments themselves (a table key, a value of any type).
+_SPECIAL: dict[str, Callable[[ast.Call, Scope], Value]] = {
+    "select": _select, "table": tables.table, "per_level": tables.per_level,
+}
+
+
 def _call(expr: ast.Call, scope: Scope) -> Value:
     fn = FUNCTIONS.get(expr.func)
-    if fn is None and expr.func != "select":
+    if fn is None and expr.func not in _SPECIAL:
         raise ArchError(error(f"unknown function `{expr.func}`", expr.span,
-                              hint=did_you_mean(expr.func, [*FUNCTIONS, "select"]) or
-                              f"functions: {', '.join(sorted([*FUNCTIONS, 'select']))}"))
+                              hint=did_you_mean(expr.func, [*FUNCTIONS, *_SPECIAL]) or
+                              f"functions: {', '.join(sorted([*FUNCTIONS, *_SPECIAL]))}"))
     if any(a.kind != "pos" for a in expr.args):
         raise ArchError(error(f"`{expr.func}` takes positional arguments only", expr.span))
     if fn is None:
-        return _select(expr, scope)
+        return _SPECIAL[expr.func](expr, scope)
     args = [evaluate(a.value, scope) for a in expr.args]
     if expr.func == "int" and len(args) == 1 and isinstance(args[0], bool):
         return int(args[0])  # a flag as a count: `repeat int(flag)`, an empty or one-level range
@@ -235,6 +242,8 @@ def coerce(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str,
     choice of names such as 'relu|swish' or of integers such as '8|16', or an int range such as
     '2..7' or 'min_level..7' (a named bound is read from `bounds`, the earlier parameters; without
     them only the literal bounds are checked; `name` is the parameter's, for that message)."""
+    if "|" in type_ and all(t in TYPES for t in type_.split("|")):  # `int | table`: a union of types
+        return _union(value, type_.split("|"), what, span)
     if "|" in type_:
         choices = type_.split("|")
         # `model_id: 18 | 50` is a choice of ints: 18 (and the text "18") bind as the int
@@ -246,15 +255,9 @@ def coerce(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str,
     if ".." in type_:  # `min_level: 2..7`: an int the spec can use, checked at the -D
         _check_range(value, type_, what, span, bounds or {}, name)
         return value
-    ok = {
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "level": isinstance(value, int) and not isinstance(value, bool),
-        "float": _number(value),
-        "bool": isinstance(value, bool),
-        "string": isinstance(value, str),
-    }.get(type_)
+    ok = _is_type(value, type_) if type_ in TYPES else None
     if ok is None:
-        raise ArchError(error(f"unknown type `{type_}`", span, hint="types: int, float, bool, string, level"))
+        raise ArchError(error(f"unknown type `{type_}`", span, hint=f"types: {', '.join(TYPES)}"))
     if not ok:
         raise ArchError(error(f"{what} must be {_article(type_)}, got {type_name(value)} {value!r}", span))
     if type_ in ("int", "level") and abs(value) > MAX_INT:  # a `-D` or Python override, say
@@ -263,7 +266,41 @@ def coerce(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str,
         raise ArchError(error(f"{what} must be a finite number, got {value!r}", span))
     if type_ == "level" and not 0 <= value <= MAX_LEVEL:
         raise ArchError(error(f"level L{value} is out of range", span, hint=f"levels are L0..L{MAX_LEVEL}"))
+    if type_ == "table":
+        return _table_keys(value, what, span)
     return float(value) if type_ == "float" else value
+
+
+def _table_keys(value: dict, what: str, span: Span) -> dict:
+    """A table from Python may be keyed as Model Garden keys levels (`{'3': 2}`): its keys as ints."""
+    out = {}
+    for key, entry in value.items():
+        text = str(key)
+        if isinstance(key, bool) or not (isinstance(key, int) or text.isdigit()) or not 0 <= int(text) <= MAX_LEVEL:
+            raise ArchError(error(f"{what} is a table whose key {key!r} is not a level L0..L{MAX_LEVEL}", span))
+        out[int(text)] = entry
+    return out
+
+
+def _union(value: Value, types: list[str], what: str, span: Span) -> Value:
+    for t in types:
+        if _is_type(value, t):
+            return coerce(value, t, what, span)
+    kinds = " or ".join(_article(t) for t in types)
+    raise ArchError(error(f"{what} must be {kinds}, got {type_name(value)} {value!r}", span))
+
+
+TYPES = ("int", "float", "bool", "string", "level", "table")
+
+
+def _is_type(value: Value, type_: str) -> bool:
+    if type_ in ("int", "level"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_ == "float":
+        return _number(value)
+    if type_ == "table":  # `table(L3, 2, L4, 5)`, or a dict from Python
+        return isinstance(value, dict)
+    return isinstance(value, {"bool": bool, "string": str}[type_])
 
 
 def _check_range(value: Value, type_: str, what: str, span: Span, bounds: Mapping[str, Value], name: str) -> None:

@@ -231,19 +231,13 @@ class _Printer:
         home = homes.pop()
         return home if {v for v in marked if self.scope_of(v) == home} == set(subtree.values()) else None
 
-    def returned(self, scope: _Scope, value: str | dict, top: bool) -> ast.Ref | tuple[tuple[str, ast.Ref], ...]:
+    def returned(self, scope: _Scope, value: str | dict, top: bool) -> ast.Ref | ast.Fields:
+        """A returned node, family or record; records nest (`attributes: {depth: ...}`)."""
         if isinstance(value, str):
             return self.ref(scope, value)
         if all(k.isdigit() for k in value):
             return self.family(scope, value)
-        if not top:
-            raise Unprintable("outputs nest records more than one deep")
-        fields = []
-        for k, v in value.items():
-            r = self.returned(scope, v, False)
-            assert isinstance(r, ast.Ref)
-            fields.append((k, r))
-        return tuple(fields)
+        return tuple((k, self.returned(scope, v, False)) for k, v in value.items())
 
     # ---- the AST
     def file(self) -> tuple[ast.ArchDef, ...]:

@@ -30,6 +30,9 @@ class Namespace:
     outputs: dict[int, tuple[Binding, Span]] = field(default_factory=dict)
     call: Span | None = None  # for a template instance: the call that made it
     scope: tuple[str, ...] = ()  # the template instances it sits in (see `nodes.Origin`)
+    # The namespaces of the template instances called here, by the call's node name: `head.classnet`
+    # reads the name `classnet` defined inside instance `head` when its result has no such field.
+    instances: dict[str, Namespace] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,14 +115,18 @@ def _lookup(ref: LazyRef, seen: frozenset) -> Binding:
             called = [Note("in the template instance called here", ns.call)] if ns.call else []
             raise ArchError(error(f"{what} L{ref.index}", ref.span, hint=f"it has: {have}", notes=called))
         b = b[ref.index]
+    inside = ns.instances.get(ref.name if ref.index is None else f"{ref.name}[{ref.index}]")
     for name in ref.fields:
         b = deref(b, seen)
         if b is FAILED:
             return b
-        if not isinstance(b, Record) or name not in b.fields:
-            raise ArchError(error(f"`{ref.name}` has no field `{name}`", ref.span,
-                                  hint=did_you_mean(name, b.fields) if isinstance(b, Record) else None))
-        b = b.fields[name]
+        if isinstance(b, Record) and name in b.fields:
+            b, inside = b.fields[name], None
+        elif inside is not None and name in inside.table:  # a name inside the template instance
+            b, inside = inside.table[name], inside.instances.get(name)
+        else:
+            known = [*(b.fields if isinstance(b, Record) else ()), *(inside.table if inside else ())]
+            raise ArchError(error(f"`{ref.name}` has no field `{name}`", ref.span, hint=did_you_mean(name, known)))
     return b
 
 

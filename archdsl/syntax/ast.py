@@ -182,9 +182,12 @@ class Fuse:
     span: Span
 
 
+Fields = tuple[tuple[str, "Ref | Fields"], ...]  # a record's fields; a field may be a record
+
+
 @dataclass(frozen=True, slots=True)
 class Return:
-    value: Ref | tuple[tuple[str, Ref], ...]
+    value: Ref | Fields
     span: Span
 
 

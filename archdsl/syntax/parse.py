@@ -55,7 +55,8 @@ class _Lines:
         self.max_nesting = max_nesting
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        # Open brackets, innermost last: "(" and "[", "{" for a body, "rec" for `return { ... }`.
+        # Open brackets, innermost last: "(" and "[", "{" for a body, "rec" for `return { ... }` and
+        # the records nested in it (`attributes: {depth: depth}`).
         stack: list[str] = []
         prev, last = None, None
         for tok in stream:
@@ -66,7 +67,8 @@ class _Lines:
             elif tok.type != "STRING" and tok.value in ("(", "[", "{"):
                 if len(stack) >= self.max_nesting:
                     raise _TooDeep(tok)
-                stack.append("rec" if tok.value == "{" and prev == "return" else tok.value)
+                rec = tok.value == "{" and (prev == "return" or bool(stack) and stack[-1] == "rec")
+                stack.append("rec" if rec else tok.value)
             elif tok.type != "STRING" and tok.value in (")", "]", "}"):
                 kind = stack.pop() if stack else None
                 if kind == "{" and prev not in (None, "_NL", "{"):

@@ -181,12 +181,16 @@ def format_simple(s: Any) -> str:
         shape = f": [{', '.join(format_expr(d) for d in s.shape)}]" if s.shape is not None else ""
         return f"input {s.name}{shape}"
     if isinstance(s, ast.Return):
-        if isinstance(s.value, ast.Ref):
-            return f"return {format_ref(s.value)}"
-        return "return {" + ", ".join(f"{k}: {format_ref(r)}" for k, r in s.value) + "}"
+        return f"return {_returned(s.value)}"
     if isinstance(s, ast.Import):
         return f"import {quote(s.path)}" + (f" as {s.alias}" if s.alias else "")
     raise TypeError(f"not a simple statement: {s!r}")
+
+
+def _returned(value: ast.Ref | ast.Fields) -> str:
+    if isinstance(value, ast.Ref):
+        return format_ref(value)
+    return "{" + ", ".join(f"{k}: {_returned(r)}" for k, r in value) + "}"
 
 
 def _param(p: ast.Param) -> str:

@@ -179,3 +179,137 @@ def test_rpn_head_rows(tmp_path, separable, sync_bn):
               "boxes": {k: tuple(v.shape[1:]) for k, v in boxes.items()}}
     assert _head_params(tmp_path, RPN_CALL, {"sync_bn": sync_bn, "separable": separable}) == \
         (head.count_params(), theirs)
+
+
+# RetinaNetHeadTest.test_forward_with_attribute_head, all 3 rows (use_sync_bn, attribute heads,
+# share_classification_heads; separable convs): an attribute is a `retinanet_attribute` call
+# beside the head, named after it; one that reads another's tower (prediction_tower_name) or the
+# class tower (share_classification_heads) has no convs of its own and reads that tower. Model
+# Garden builds those unused towers' layers but never calls them, so they hold no weights.
+ATTRIBUTE_ROWS = {  # kind: use_sync_bn, share_classification_heads, per attribute its arguments and input
+    "regression_head": (False, False, [("depth", "type = regression, num_convs = 1, filters = 128", "f")]),
+    "classification_head": (True, True, [("depth", "type = classification, num_convs = 0", "head.classnet")]),
+    "shared_prediction_tower_attribute_heads": (True, False, [
+        ("attr_1", "type = regression", "f"),
+        ("attr_2", "type = classification", "f"),
+        ("attr_3", "type = regression, num_convs = 0", "attr_2.tower")]),
+}
+ATTRIBUTES = """
+import "retinanet.arch"
+
+arch heads(sync_bn = false) {
+  input image: [128, 128, 16]
+  f[3] = maxpool(8) <- image
+  f[4] = maxpool(2) <- f[3]
+  head = retinanet_head(min_level = 3, max_level = 4, num_classes = 3, num_anchors = 3, num_convs = 2, filters = 256,
+                        activation = relu, sync_bn = sync_bn, separable = true) <- f
+  LINES
+  return {scores: head.scores, boxes: head.boxes, attributes: {FIELDS}}
+}
+"""
+HEAD_SETTINGS = {"min_level": "3", "max_level": "4", "num_anchors": "3", "num_convs": "2", "filters": "256",
+                 "activation": "relu", "sync_bn": "sync_bn", "separable": "true"}
+
+
+def attribute_spec(attributes: list) -> str:
+    """The test spec of one row: each attribute a `retinanet_attribute` call with the head's
+    settings unless the row gives its own (Model Garden's attribute falls back to them too)."""
+    lines = []
+    for name, args, source in attributes:
+        given = dict(a.split(" = ") for a in args.split(", "))
+        call = ", ".join(f"{k} = {v}" for k, v in {**HEAD_SETTINGS, **given}.items())
+        lines.append(f"{name} = retinanet_attribute({call}) <- {source}")
+    fields = ", ".join(f"{name}: {name}" for name, _, _ in attributes)
+    return ATTRIBUTES.replace("LINES", "\n  ".join(lines)).replace("FIELDS", fields)
+
+
+def _attribute_heads(kind: str) -> list:
+    from official.vision.modeling.heads import dense_prediction_heads_test
+
+    return dense_prediction_heads_test.get_attribute_heads(kind)
+
+
+def _level_shapes(tree) -> dict:
+    return {k: _level_shapes(v) if isinstance(v, dict) else tuple(v.shape[1:]) for k, v in tree.items()}
+
+
+@pytest.mark.parametrize("kind", list(ATTRIBUTE_ROWS))
+def test_retinanet_attribute_rows(tmp_path, kind):
+    from official.vision.modeling.heads import dense_prediction_heads
+
+    sync_bn, share_cls, attributes = ATTRIBUTE_ROWS[kind]
+    tf_keras.backend.clear_session()
+    head = dense_prediction_heads.RetinaNetHead(
+        min_level=3, max_level=4, num_classes=3, num_anchors_per_location=3, num_convs=2, num_filters=256,
+        attribute_heads=_attribute_heads(kind), share_classification_heads=share_cls, use_separable_conv=True,
+        activation="relu", use_sync_bn=sync_bn)
+    scores, boxes, predicted = head(_features())
+    theirs = _level_shapes({"scores": scores, "boxes": boxes, "attributes": predicted})
+    for spec in SPECS.glob("*.arch"):
+        (tmp_path / spec.name).write_text(spec.read_text())
+    (tmp_path / "heads.arch").write_text(attribute_spec(attributes))
+    arch = archdsl.load(tmp_path / "heads.arch", {"sync_bn": sync_bn})
+    assert (arch.params, _ours_tree(arch.outputs)) == (head.count_params(), theirs)
+
+
+def _ours_tree(tree) -> dict:
+    return {str(k): _ours_tree(v) if isinstance(v, dict) else tuple(v) for k, v in tree.items()}
+
+
+# RetinaNetHeadTest.test_forward_with_num_anchors_per_location_by_level: {'3': 2, '4': 5}, no
+# tower convs, a predictor per level, 11 and 13 input channels. The head is checked on its own,
+# its input family bound at those shapes; the dict goes in as Model Garden writes it.
+def test_retinanet_anchors_by_level_row():
+    from official.vision.modeling.heads import dense_prediction_heads
+
+    tf_keras.backend.clear_session()
+    anchors = {"3": 2, "4": 5}
+    head = dense_prediction_heads.RetinaNetHead(min_level=3, max_level=4, num_classes=7,
+                                                num_anchors_per_location=anchors, num_convs=0, num_filters=123,
+                                                share_level_convs=False)
+    rng = np.random.default_rng(0)
+    scores, boxes, _ = head({"3": rng.normal(size=(2, 32, 32, 11)).astype("float32"),
+                             "4": rng.normal(size=(2, 16, 16, 13)).astype("float32")})
+    arch = archdsl.load_block(SPECS / "retinanet.arch", "retinanet_head", {"feats": {3: (32, 32, 11), 4: (16, 16, 13)}},
+                              {"min_level": 3, "max_level": 4, "num_classes": 7, "num_anchors": anchors, "num_convs": 0,
+                               "filters": 123, "share_level_convs": False, "activation": "relu"})
+    assert (arch.params, _ours_tree(arch.outputs)) == \
+        (head.count_params(), _level_shapes({"scores": scores, "boxes": boxes}))
+
+
+# fpn_test.py test_network_creation_with_mobilenet, all 4 rows (use_keras_layer changes no layer):
+# MobileNetV2 + FPN L3..L7 at 256, regular or separable convs. Model Garden's backbone model also
+# holds its 1x1 1280 conv (endpoint '6', outside its output_specs), which nothing in the FPN reads
+# and archdsl prunes: the reference is the backbone model cut at the endpoints the FPN reads.
+MOBILENET_FPN = """
+import "fpn.arch"
+import "mobilenet_v2.arch"
+
+arch mobilenet_fpn(separable = false) {
+  input image: [256, 256, 3]
+  backbone = mobilenet_v2(input_size = 256) <- image
+  decoder = fpn(min_level = 3, max_level = 7, backbone_max = 5, separable = separable, activation = relu) <- backbone
+  return decoder
+}
+"""
+
+
+@pytest.mark.parametrize("use_keras_layer", [False, True])
+@pytest.mark.parametrize("separable", [False, True])
+def test_fpn_mobilenet_rows(tmp_path, separable, use_keras_layer):
+    from official.vision.modeling.backbones import mobilenet
+    from official.vision.modeling.decoders import fpn
+
+    tf_keras.backend.clear_session()
+    backbone = mobilenet.MobileNet(model_id="MobileNetV2")
+    decoder = fpn.FPN(input_specs=backbone.output_specs, min_level=3, max_level=7, use_separable_conv=separable,
+                      use_keras_layer=use_keras_layer)
+    cut = tf_keras.Model(backbone.inputs, {k: backbone.output[k] for k in backbone.output_specs})
+    feats = decoder(backbone(tf_keras.Input(shape=(256, 256, 3), batch_size=1)))
+    for spec in SPECS.glob("*.arch"):
+        (tmp_path / spec.name).write_text(spec.read_text())
+    (tmp_path / "mobilenet_fpn.arch").write_text(MOBILENET_FPN)
+    arch = archdsl.load(tmp_path / "mobilenet_fpn.arch", {"separable": separable})
+    assert cut.count_params() < backbone.count_params()  # the cut really drops the unread conv
+    assert (arch.params, _ours_tree(arch.outputs)) == \
+        (cut.count_params() + decoder.count_params(), {k: tuple(v.shape[1:]) for k, v in feats.items()})
