@@ -231,13 +231,13 @@ class _Printer:
         home = homes.pop()
         return home if {v for v in marked if self.scope_of(v) == home} == set(subtree.values()) else None
 
-    def returned(self, scope: _Scope, value: str | dict, top: bool) -> ast.Ref | ast.Fields:
+    def returned(self, scope: _Scope, value: str | dict) -> ast.Ref | ast.Fields:
         """A returned node, family or record; records nest (`attributes: {depth: ...}`)."""
         if isinstance(value, str):
             return self.ref(scope, value)
         if all(k.isdigit() for k in value):
             return self.family(scope, value)
-        return tuple((k, self.returned(scope, v, False)) for k, v in value.items())
+        return tuple((k, self.returned(scope, v)) for k, v in value.items())
 
     # ---- the AST
     def file(self) -> tuple[ast.ArchDef, ...]:
@@ -247,9 +247,9 @@ class _Printer:
         self._calls(self.root)
         outputs = self.g.outputs
         if list(outputs) == ["output"] and isinstance(outputs["output"], str):
-            ret = self.returned(self.root, outputs["output"], True)
+            ret = self.returned(self.root, outputs["output"])
         else:
-            ret = self.returned(self.root, outputs, True)
+            ret = self.returned(self.root, outputs)
         if self.root.inputs:
             raise Unprintable(f"`{self.root.inputs[0]}` is not defined by any statement")
         blocks = [self.child_block(s) for s in self._top_down() if s is not self.root]
