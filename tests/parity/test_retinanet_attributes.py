@@ -99,3 +99,32 @@ def test_retinanet_attributes(tmp_path, case):
                                    [f"attributes/{n}/{lv}" for n in names for lv in "34"])
     print(f"{case}: params {arch.params:,}; max abs diff {max(diffs.values()):.2e}")
     assert all(d <= TOL for d in diffs.values()), diffs
+
+
+def test_the_depth_spec_builds_what_model_garden_builds():
+    """specs/retinanet_spinenet49_depth.arch against Model Garden's SpineNet-49 + RetinaNetHead with
+    the same attribute head: params (Keras and `check`) and every output's shape, at 128x128."""
+    from official.vision.modeling.backbones import spinenet
+    from official.vision.modeling.heads import dense_prediction_heads
+
+    tf_keras.backend.clear_session()
+    arch = archdsl.load(SPECS / "retinanet_spinenet49_depth.arch", {"input_size": 128})
+    ours = arch.to_keras()
+    s = spinenet.SCALING_MAP["49"]
+    backbone = spinenet.SpineNet(
+        input_specs=tf_keras.layers.InputSpec(shape=[None, 128, 128, 3]), min_level=3, max_level=7,
+        endpoints_num_filters=s["endpoints_num_filters"], resample_alpha=s["resample_alpha"],
+        block_repeats=s["block_repeats"], filter_size_scale=s["filter_size_scale"], activation="swish")
+    head = dense_prediction_heads.RetinaNetHead(
+        min_level=3, max_level=7, num_classes=91, num_anchors_per_location=9, num_convs=4, num_filters=256,
+        attribute_heads=[dict(name="depth", type="regression", size=1, prediction_tower_name="", num_convs=1,
+                              num_filters=128)], activation="swish")
+    image = tf_keras.Input((128, 128, 3))
+    scores, boxes, attributes = head(backbone(image))
+    theirs = tf_keras.Model(image, {"scores": scores, "boxes": boxes, "attributes": attributes})
+    assert ours.count_params() == theirs.count_params() == arch.params
+
+    def shapes(tree):
+        return {k: shapes(v) if isinstance(v, dict) else tuple(v.shape[1:]) for k, v in tree.items()}
+
+    assert shapes(ours.output) == shapes(theirs.output)
