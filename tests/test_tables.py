@@ -155,3 +155,26 @@ def test_nested_records_survive_the_ir_printer(tmp_path):
     (tmp_path / "back.arch").write_text(arch.to_text())
     back = from_module(load_module(tmp_path / "back.arch"))
     assert (back.params, back.outputs) == (arch.params, arch.outputs)
+
+
+def test_d_gives_a_table_by_level():
+    from archdsl.ir.expr import parse_cli_value
+
+    assert parse_cli_value("L3:2,L4:5") == {3: 2, 4: 5}
+    assert parse_cli_value("3:2, 4:0.5") == {3: 2, 4: 0.5}
+    assert parse_cli_value("a:b") == "a:b"  # not levels: a string, as before
+    assert parse_cli_value("L3:2,") == "L3:2,"
+
+
+def test_anchors_by_level_on_a_composite_from_the_command_line(capsys):
+    from archdsl.cli import main
+
+    spec = str(ROOT / "specs" / "retinanet_spinenet49.arch")
+    small = ["-D", "input_size=128", "-D", "num_anchors=L3:2,L4:5,L5:3,L6:3,L7:3"]
+    assert main(["check", spec, *small, "-D", "share_level_convs=false", "--json"]) == 0
+    capsys.readouterr()
+    # shared predictors cannot change width by level: one error per shared group, not per level
+    assert main(["check", spec, *small]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 2 and "(and 3 more members of the group)" in err
+    assert "`head.scores[4]` shares weights" in err and "`head.boxes[4]` shares weights" in err

@@ -9,6 +9,7 @@ symbols, so `act swish` and `activation = swish` read naturally; everywhere else
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,13 +330,17 @@ def _article(type_: str) -> str:
 
 
 def parse_cli_value(text: str, name: str = "") -> Value:
-    """A `-D name=value` value: int, float, bool, level (`L3`) or, failing those, a string.
+    """A `-D name=value` value: int, float, bool, level (`L3`), a table by level (`L3:2,L4:5`, what
+    `table(L3, 2, L4, 5)` is in a spec) or, failing those, a string.
 
     Integers past `MAX_INT` are refused here (an `ArchError` without a span: the text came from
     the command line), before Python's 4,300-digit conversion limit turns them into a float."""
     lowered = text.strip()
     if lowered in ("true", "false"):
         return lowered == "true"
+    pairs = [p.partition(":") for p in lowered.split(",")]
+    if ":" in lowered and all(sep and _LEVEL_KEY.fullmatch(k.strip()) and v.strip() for k, sep, v in pairs):
+        return {int(k.strip().lstrip("L")): parse_cli_value(v, name) for k, _, v in pairs}
     digits = lowered[1:] if lowered[:1] in ("L", "-", "+") else lowered
     if digits.isdigit() and digits.isascii():
         if len(digits.lstrip("0")) > 19 or int(digits) > MAX_INT:
@@ -349,6 +354,9 @@ def parse_cli_value(text: str, name: str = "") -> Value:
         except ValueError:
             pass
     return lowered
+
+
+_LEVEL_KEY = re.compile(r"L?[0-9]{1,2}")
 
 
 def _clip(text: str, width: int = 40) -> str:

@@ -132,8 +132,11 @@ def find_op(name: str) -> OpDef | None:
 
 
 def all_ops() -> Iterator[OpDef]:
+    """Every op: the built-ins in `BUILTIN`'s order (whatever order lookups imported them in, so
+    hints list ops alike in every run), then the others as they were registered."""
     _load()
-    yield from list(_ops.values())
+    builtins = [_ops[name] for names in BUILTIN.values() for name in names]
+    yield from builtins + [op for name, op in _ops.items() if name not in _MODULE_OF]
 
 
 def spelled_names() -> Iterable[str]:
