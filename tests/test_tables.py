@@ -164,6 +164,8 @@ def test_d_gives_a_table_by_level():
     assert parse_cli_value("3:2, 4:0.5") == {3: 2, 4: 0.5}
     assert parse_cli_value("a:b") == "a:b"  # not levels: a string, as before
     assert parse_cli_value("L3:2,") == "L3:2,"
+    with pytest.raises(ArchError, match="L3 given twice"):
+        parse_cli_value("L3:2,3:5", "num_anchors")
 
 
 def test_anchors_by_level_on_a_composite_from_the_command_line(capsys):

@@ -340,7 +340,11 @@ def parse_cli_value(text: str, name: str = "") -> Value:
         return lowered == "true"
     pairs = [p.partition(":") for p in lowered.split(",")]
     if ":" in lowered and all(sep and _LEVEL_KEY.fullmatch(k.strip()) and v.strip() for k, sep, v in pairs):
-        return {int(k.strip().lstrip("L")): parse_cli_value(v, name) for k, _, v in pairs}
+        keys = [int(k.strip().lstrip("L")) for k, _, _ in pairs]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ArchError(error(f"-D {name}: {', '.join(f'L{k}' for k in twice)} given twice in a table"))
+        return {k: parse_cli_value(v, name) for k, (_, _, v) in zip(keys, pairs)}
     digits = lowered[1:] if lowered[:1] in ("L", "-", "+") else lowered
     if digits.isdigit() and digits.isascii():
         if len(digits.lstrip("0")) > 19 or int(digits) > MAX_INT:
