@@ -167,3 +167,12 @@ def test_shared_conv_on_another_input_width_is_an_error(tmp_path):
                     "  b = conv 3x3 8 share=t <- a\n  return b\n}\n")
     with pytest.raises(archdsl.ArchError, match=r"input width \(8 vs 3 channels\)"):
         archdsl.load(spec)
+
+
+def test_a_built_in_name_is_taken_before_its_module_is_imported():
+    # lookups import op modules lazily; registering `dense` first must still clash with the built-in
+    code = ("import dataclasses, sys; from archdsl.ops.registry import find_op, register_op, DuplicateOp\n"
+            "conv = find_op('conv'); assert 'archdsl.ops.transformer' not in sys.modules\n"
+            "try:\n    register_op(dataclasses.replace(conv, name='dense'))\nexcept DuplicateOp as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "op `dense` is defined twice: by archdsl.ops.transformer" in done.stdout

@@ -86,8 +86,6 @@ def _load() -> None:
 
 
 def _add(op: OpDef, origin: str) -> None:
-    if op.name in _MODULE_OF:
-        _load_module(_MODULE_OF[op.name])  # a duplicate of a built-in not imported yet is still one
     if op.name in _ops:
         raise DuplicateOp(f"op `{op.name}` is defined twice: by {_origin[op.name]} and by {origin}")
     _ops[op.name] = op
