@@ -41,6 +41,8 @@ _FAMILIES: dict[str, dict[str, Any]] = {
     "spinenet_mobile": _MOBILE, "retinanet_spinenet_mobile": {**_MOBILE, **_HEAD},
     "retinanet_mobile": {**_MOBILE, **_HEAD},
     "spinenet": _SPINE, "retinanet_spinenet": {**_SPINE, **_HEAD}, "retinanet.arch": {**_SPINE, **_HEAD},
+    # Model Garden's attribute config as it is: only the input and the classes are parameters
+    "retinanet_spinenet49_depth.arch": {"input_size": 128, "num_classes": 3},
     "segmentation_vit": {**_VIT, "input_size": 64, "head_filters": 16, "head_convs": 1, "num_classes": 3},
     "segmentation": {**_SPINE, "head_filters": 16, "head_convs": 1, "num_classes": 3, "low_level_filters": 8},
     "vit_h14": {**_VIT, "input_size": 28}, "vit": _VIT,
