@@ -7,7 +7,8 @@ Writes a synthetic TFRecord dataset (`archdsl.modelgarden.synthetic`), loads the
 (`retinanet_archdsl` or `seg_archdsl`) with the YAML next to this file, and runs Model Garden's
 `train_lib.run_experiment` in `train_and_eval` mode twice: `--steps` steps, then as many again in a
 fresh task and trainer that must resume from the first run's checkpoint. The chief then exports
-a SavedModel with Model Garden's `export_saved_model_lib` and runs its serving signature once.
+a SavedModel with Model Garden's `export_saved_model_lib` (through `archdsl.modelgarden.export`,
+which skips tf-keras's per-layer traces) and runs its serving signature once.
 `mirrored` splits the CPU into two logical devices; `multi_worker` reads TF_CONFIG (start one
 process per worker; every worker resumes from the chief's checkpoint, and all wait for the
 chief's export before leaving). A JSON summary goes to WORKDIR/result-<worker>.json.
@@ -67,11 +68,10 @@ def phase(name: str, yaml: Path, data, model_dir: str, steps: int, strategy) -> 
 
 
 def export(params, checkpoint: str, export_dir: str) -> dict:
-    from official.vision.serving import export_saved_model_lib
+    from archdsl.modelgarden.export import export_saved_model  # Model Garden's exporter, no layer traces
 
     size = list(params.task.model.input_size[:2])
-    export_saved_model_lib.export_inference_graph(input_type="image_tensor", batch_size=1, input_image_size=size,
-                                                  params=params, checkpoint_path=checkpoint, export_dir=export_dir)
+    export_saved_model(params, checkpoint, export_dir, input_image_size=size)
     served = tf.saved_model.load(export_dir)
     out = served.signatures["serving_default"](tf.zeros([1, *size, 3], tf.uint8))
     return {k: list(v.shape) for k, v in out.items()}
